@@ -1,0 +1,58 @@
+# Cảnh giác: the two commands of README.md, and the steps they are made of.
+#   make course  - install, build the book and serve it at http://127.0.0.1:8000
+#   make test    - install what the tests need (Chromium too) and run them
+# Both work on a fresh machine with Python 3.11+; everything goes into .venv.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+# A warning is an error: a broken reference or a missing fact fails the build.
+JB_STRICT := -W -n --keep-going
+
+.PHONY: install course book serve test test-deps lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled when the dependencies change; constraints.txt pins the versions tested.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+book: install
+	$(BIN)/jupyter-book build . $(JB_STRICT)
+
+serve:
+	$(BIN)/canhgiac serve --port $(PORT) _build/html
+
+course: book serve
+
+# Debian's Chromium (Playwright drives it; no browser download) and axe-core
+# from the npm registry for the accessibility checks.
+test-deps: install
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || \
+	  npm ci --prefix tests/browser --no-audit --no-fund --silent
+
+lint: install
+	$(BIN)/ruff check .
+
+test: test-deps lint
+	$(BIN)/pytest
+
+bench: install test-deps
+	$(BIN)/python benchmarks/book.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,72 @@
+"""Reading every file of the bank and checking what no single file can check alone."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from canhgiac.bank.schema import BankFile, Question
+from canhgiac.coverage import load_coverage
+from canhgiac.datafile import DataError, load_model
+
+
+def default_bank_dir() -> Path:
+    """`quizzes/bank` of the checkout this package is installed from, else of the current folder."""
+    checkout = Path(__file__).resolve().parents[3] / "quizzes" / "bank"
+    return checkout if checkout.is_dir() else Path("quizzes/bank")
+
+
+@dataclass(frozen=True)
+class Bank:
+    """All questions, in file order, each with the chapter of its file."""
+
+    files: dict[Path, BankFile]
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for f in self.files.values() for q in f.questions]
+
+    def chapter_of(self, question_id: str) -> str:
+        for bank_file in self.files.values():
+            if any(q.id == question_id for q in bank_file.questions):
+                return bank_file.chapter
+        raise KeyError(question_id)
+
+    def practice(self, chapter: str) -> list[Question]:
+        """The practice (self-check) questions of a chapter, as the book shows them."""
+        return [
+            q for f in self.files.values() if f.chapter == chapter for q in f.questions if q.practice
+        ]
+
+    def graded(self) -> list[Question]:
+        return [q for q in self.questions if not q.practice]
+
+
+def load_bank(bank_dir: Path | None = None) -> Bank:
+    """Load and validate every `*.yml` of the bank; raise DataError listing every problem found."""
+    bank_dir = bank_dir or default_bank_dir()
+    paths = sorted(bank_dir.glob("*.yml"))
+    if not paths:
+        raise DataError(f"{bank_dir}: không có tệp câu hỏi *.yml nào")
+    problems: list[str] = []
+    files: dict[Path, BankFile] = {}
+    for path in paths:
+        try:
+            files[path] = load_model(path, BankFile)
+        except DataError as exc:
+            problems.append(str(exc))
+    known_points = set(load_coverage().ids())
+    first_seen: dict[str, Path] = {}
+    for path, bank_file in files.items():
+        if bank_file.chapter != path.stem:
+            problems.append(f"{path}: chapter: '{bank_file.chapter}' khác tên tệp '{path.stem}'")
+        for q in bank_file.questions:
+            if q.id in first_seen:
+                problems.append(f"{path}: questions › {q.id} › id: đã có trong {first_seen[q.id]}")
+            first_seen.setdefault(q.id, path)
+            for point in q.checks:
+                if point not in known_points:
+                    problems.append(
+                        f"{path}: questions › {q.id} › checks: không có điểm '{point}' trong bản đồ"
+                    )
+    if problems:
+        raise DataError("\n".join(problems))
+    return Bank(files)

@@ -1,0 +1,76 @@
+"""The schema of the question bank: what a valid question is, kind by kind."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from canhgiac.text import nfc
+
+Kind = Literal["single", "multiple", "truefalse", "order", "scenario"]
+
+# IDs are used in file names, nbgrader cell IDs and answers.json keys: keep them plain.
+_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+TRUE_FALSE_IDS = ("dung", "sai")
+
+
+class Option(BaseModel):
+    """An answer option, identified by a stable ID so that shuffling never changes an answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=_ID)
+    text: str = Field(min_length=1)
+
+    _nfc = field_validator("text")(nfc)
+
+
+class Question(BaseModel):
+    """One question of the bank, practice or graded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=_ID)
+    practice: bool = False
+    kind: Kind
+    text: str = Field(min_length=1)
+    scenario: str | None = None
+    options: list[Option] = Field(min_length=2)
+    answer: list[str] = Field(min_length=1)
+    explanation: str = Field(min_length=1)
+    points: float = Field(default=1, gt=0)
+    section: str = Field(min_length=1)
+    checks: list[str] = Field(default_factory=list)
+
+    _nfc = field_validator("text", "scenario", "explanation")(lambda v: nfc(v) if v else v)
+
+    @model_validator(mode="after")
+    def _answer_fits_kind(self) -> "Question":
+        ids = [o.id for o in self.options]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"options: ID lựa chọn bị lặp ({', '.join(ids)})")
+        unknown = [a for a in self.answer if a not in ids]
+        if unknown:
+            raise ValueError(f"answer: {', '.join(unknown)} không có trong options")
+        if len(set(self.answer)) != len(self.answer):
+            raise ValueError("answer: một lựa chọn bị ghi hai lần")
+        if self.kind in ("single", "scenario", "truefalse") and len(self.answer) != 1:
+            raise ValueError(f"answer: câu loại {self.kind} có đúng một đáp án")
+        if self.kind == "truefalse" and tuple(ids) != TRUE_FALSE_IDS:
+            raise ValueError("options: câu đúng/sai có đúng hai lựa chọn, dung rồi sai")
+        if self.kind == "order" and sorted(self.answer) != sorted(ids):
+            raise ValueError("answer: câu sắp xếp phải liệt kê mọi lựa chọn theo thứ tự đúng")
+        if (self.kind == "scenario") != bool(self.scenario):
+            raise ValueError("scenario: chỉ câu loại scenario, và mọi câu loại đó, có tình huống")
+        return self
+
+    def is_correct(self, chosen: list[str]) -> bool:
+        """Is `chosen` (option IDs, in order for ordering questions) exactly the answer?"""
+        if self.kind == "order":
+            return list(chosen) == self.answer
+        return sorted(set(chosen)) == sorted(self.answer) and len(chosen) == len(set(chosen))
+
+
+class BankFile(BaseModel):
+    """One file of the bank: the questions of one chapter (or of the final test)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    chapter: str = Field(pattern=_ID)
+    questions: list[Question] = Field(min_length=1)

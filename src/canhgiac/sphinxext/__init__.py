@@ -1,0 +1,23 @@
+"""Sphinx extension of the Cảnh giác book, enabled in _config.yml (sphinx.extra_extensions).
+
+Each module does one thing:
+  search    - full-text search that ignores Vietnamese diacritics
+  i18n      - the theme's interface strings in Vietnamese
+  assets    - a light page: no Font Awesome script, no unused extension files
+  facts     - {fact} and {facts-table}: contacts from src/canhgiac/data/facts.yml
+  coverage  - {coverage-table}: the letter's points and where the book teaches them
+  practice  - {practice-quiz}: self-check questions from the bank, checked in the browser
+"""
+
+from sphinx.application import Sphinx
+
+from canhgiac import __version__
+from canhgiac.sphinxext import assets, coverage, facts, i18n, practice
+from canhgiac.sphinxext.search import SearchVietnamese
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_search_language(SearchVietnamese)
+    for module in (i18n, assets, facts, coverage, practice):
+        module.setup(app)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

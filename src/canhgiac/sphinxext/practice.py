@@ -1,0 +1,132 @@
+"""The {practice-quiz} directive: a chapter's self-check questions, answered in the browser.
+
+The questions come from the bank (quizzes/bank/), marked `practice: true`.
+They are plain HTML forms (radio buttons, check boxes, position lists) that
+work by keyboard and screen reader, checked by static/canhgiac.js with no
+kernel and no network.  Graded questions are never rendered: their answers
+must not reach the book.
+
+jupyterquiz was considered first (the issue prefers a maintained library),
+but it fails requirements here: its options are clickable <label>s with no
+keyboard access or ARIA, its feedback strings are hard-coded English, and it
+needs a kernel to run at build time.
+"""
+
+import json
+from html import escape
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from canhgiac.bank import Question, load_bank
+from canhgiac.datafile import DataError
+
+HINTS = {
+    "single": "Chọn một đáp án.",
+    "scenario": "Chọn cách xử lý đúng nhất.",
+    "truefalse": "Chọn Đúng hoặc Sai.",
+    "multiple": "Chọn tất cả các đáp án đúng.",
+    "order": "Chọn thứ tự cho từng bước (1 là bước đầu tiên).",
+}
+
+
+def _text(value: str) -> str:
+    """Escape for HTML, keeping the author's line breaks."""
+    return "<br>".join(escape(line) for line in value.strip().splitlines())
+
+
+def _answer_text(q: Question) -> str:
+    texts = {o.id: o.text for o in q.options}
+    if q.kind == "order":
+        return " → ".join(f"{i}. {texts[a]}" for i, a in enumerate(q.answer, 1))
+    return "; ".join(texts[a] for a in q.answer)
+
+
+def _options_html(q: Question, base: str) -> str:
+    if q.kind == "order":
+        positions = "".join(
+            f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1)
+        )
+        items = "".join(
+            f'<li><label for="{base}-{o.id}">{_text(o.text)}</label>'
+            f'<select id="{base}-{o.id}" data-option="{o.id}">'
+            f'<option value="">Chọn thứ tự</option>{positions}</select></li>'
+            for o in q.options
+        )
+        return f'<ul class="cg-options cg-order">{items}</ul>'
+    control = "checkbox" if q.kind == "multiple" else "radio"
+    items = "".join(
+        f'<li><input type="{control}" id="{base}-{o.id}" name="{base}" value="{o.id}">'
+        f'<label for="{base}-{o.id}">{_text(o.text)}</label></li>'
+        for o in q.options
+    )
+    return f'<ul class="cg-options">{items}</ul>'
+
+
+def question_html(q: Question, number: int) -> str:
+    """One question as a self-contained form; the page's script checks it."""
+    base = f"cg-{q.id}"
+    scenario = ""
+    described = f"{base}-hint"
+    if q.scenario:
+        scenario = (
+            f'<div class="cg-scenario" id="{base}-scenario"><p class="cg-scenario-title">Tình huống</p>'
+            f"<p>{_text(q.scenario)}</p></div>"
+        )
+        described = f"{base}-scenario {base}-hint"
+    return (
+        f'<form class="cg-quiz" id="{base}" data-kind="{q.kind}" '
+        f"data-answer='{escape(json.dumps(q.answer))}' novalidate>"
+        f'<fieldset aria-describedby="{described}">'
+        f'<legend><span class="cg-num">Câu {number}.</span> {_text(q.text)}</legend>'
+        f"{scenario}"
+        f'<p class="cg-hint" id="{base}-hint">{HINTS[q.kind]}</p>'
+        f"{_options_html(q, base)}"
+        "</fieldset>"
+        '<button type="submit" class="cg-check">Kiểm tra</button>'
+        '<div class="cg-feedback" role="status" aria-live="polite"></div>'
+        f'<div class="cg-explanation" hidden><p class="cg-answer">Đáp án đúng: {_text(_answer_text(q))}</p>'
+        f"<p><strong>Giải thích:</strong> {_text(q.explanation)}</p></div>"
+        f'<noscript><p class="cg-answer">Đáp án đúng: {_text(_answer_text(q))}</p>'
+        f"<p><strong>Giải thích:</strong> {_text(q.explanation)}</p></noscript>"
+        "</form>"
+    )
+
+
+class PracticeQuiz(SphinxDirective):
+    """Render the practice questions of the chapter named as argument."""
+
+    required_arguments = 1
+
+    def run(self):
+        chapter = self.arguments[0]
+        bank_dir = Path(self.env.app.confdir) / self.config.canhgiac_bank_dir
+        try:
+            bank = load_bank(bank_dir)
+        except DataError as exc:
+            raise self.error(str(exc)) from None
+        for path in bank.files:
+            self.env.note_dependency(str(path))
+        questions = bank.practice(chapter)
+        if not questions:
+            raise self.error(f"chương '{chapter}' không có câu hỏi tự kiểm tra trong {bank_dir}")
+        html = "".join(question_html(q, i) for i, q in enumerate(questions, 1))
+        intro = (
+            '<p class="cg-practice-note">Các câu hỏi này giúp bạn tự ôn lại bài, '
+            "không tính điểm. Chọn đáp án rồi bấm “Kiểm tra” để xem giải thích.</p>"
+        )
+        section = f'<div class="cg-practice">{intro}{html}</div>'
+        return [nodes.raw("", section, format="html")]
+
+
+def setup(app: Sphinx) -> None:
+    app.add_config_value(
+        "canhgiac_bank_dir",
+        "quizzes/bank",
+        "env",
+        types=[str],
+        description="The question bank's folder, relative to the book's root (where _config.yml is).",
+    )
+    app.add_directive("practice-quiz", PracticeQuiz)

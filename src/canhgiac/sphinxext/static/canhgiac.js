@@ -1,0 +1,57 @@
+/* Self-check questions of the Cảnh giác book (rendered by canhgiac.sphinxext.practice).
+ * Works offline, with no kernel: each <form class="cg-quiz"> carries its answer
+ * (practice questions only; graded ones never reach the book). */
+(() => {
+  "use strict";
+
+  const MESSAGES = {
+    right: "✓ Đúng rồi!",
+    wrong: "✗ Chưa đúng. Hãy đọc giải thích bên dưới.",
+    empty: "Bạn chưa chọn đáp án nào.",
+    orderIncomplete: "Hãy chọn thứ tự cho tất cả các bước.",
+    orderRepeated: "Mỗi thứ tự chỉ dùng cho một bước.",
+  };
+
+  /** The learner's answer as option IDs (in order for ordering questions), or a message. */
+  function readAnswer(form) {
+    if (form.dataset.kind === "order") {
+      const selects = [...form.querySelectorAll("select[data-option]")];
+      if (selects.some((s) => !s.value)) return { problem: MESSAGES.orderIncomplete };
+      if (new Set(selects.map((s) => s.value)).size !== selects.length) {
+        return { problem: MESSAGES.orderRepeated };
+      }
+      const ordered = selects.sort((a, b) => Number(a.value) - Number(b.value));
+      return { ids: ordered.map((s) => s.dataset.option) };
+    }
+    const ids = [...form.querySelectorAll("input:checked")].map((i) => i.value);
+    return ids.length ? { ids } : { problem: MESSAGES.empty };
+  }
+
+  function isRight(kind, ids, answer) {
+    if (kind === "order") return ids.join("\n") === answer.join("\n");
+    return ids.length === answer.length && answer.every((a) => ids.includes(a));
+  }
+
+  function check(form) {
+    const feedback = form.querySelector(".cg-feedback");
+    const explanation = form.querySelector(".cg-explanation");
+    const { ids, problem } = readAnswer(form);
+    form.classList.remove("cg-right", "cg-wrong");
+    if (problem) {
+      feedback.textContent = problem;
+      explanation.hidden = true;
+      return;
+    }
+    const right = isRight(form.dataset.kind, ids, JSON.parse(form.dataset.answer));
+    form.classList.add(right ? "cg-right" : "cg-wrong");
+    feedback.textContent = right ? MESSAGES.right : MESSAGES.wrong;
+    explanation.hidden = false;
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.cg-quiz");
+    if (!form) return;
+    event.preventDefault();
+    check(form);
+  });
+})();

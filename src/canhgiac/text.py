@@ -1,0 +1,23 @@
+"""Vietnamese text helpers shared by the search index, the roster and the bank."""
+
+import unicodedata
+
+# "đ" is a letter of its own in Unicode, not "d" plus a mark, so NFD leaves it alone.
+_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def nfc(text: str) -> str:
+    """Return `text` in Unicode NFC, the form that every stored text uses."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip its Vietnamese diacritics: "Lừa Đảo" -> "lua dao".
+
+    Works on composed (NFC) and decomposed (NFD) input alike, so that a search
+    typed without diacritics, or pasted from a system that decomposes, still
+    matches.
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS_WITHOUT_DECOMPOSITION))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).lower()

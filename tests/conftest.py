@@ -1,0 +1,49 @@
+"""Shared fixtures: the book built once per test session through the real CLI, and served."""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from canhgiac.serve import make_server
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CHROMIUM = os.environ.get("CANHGIAC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The book built strictly (-W -n --keep-going) from the checkout into a fresh folder.
+
+    A fresh output folder means no pickled environment: every page is read
+    again, as on a clean clone.  The build's output is kept for the assertion
+    message, since a warning anywhere fails the test.
+    """
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [str(BIN / "jupyter-book"), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the strict build failed:\n{log[-6000:]}"
+    html = out / "_build" / "html"
+    assert (html / "index.html").exists(), log[-3000:]
+    return html
+
+
+@pytest.fixture(scope="session")
+def site(built_book) -> str:
+    """The built book served on 127.0.0.1 at a free port; yields its base URL."""
+    server = make_server(built_book, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
