@@ -26,7 +26,16 @@ def built_book(tmp_path_factory) -> Path:
     """
     out = tmp_path_factory.mktemp("book")
     result = subprocess.run(
-        [str(BIN / "jupyter-book"), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        [
+            str(BIN / "jupyter-book"),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(out),
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

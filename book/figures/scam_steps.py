@@ -32,16 +32,11 @@ FONT = "DejaVu Sans"
 
 # (title, detail): short labels, full diacritics, NFC.
 STEPS = [
-    ("Thu thập thông tin",
-     "Ảnh, số điện thoại, nơi làm việc\ntừ mạng xã hội, trang web cơ quan"),
-    ("Cắt ghép bằng AI",
-     "Ghép khuôn mặt vào hình ảnh\n“nhạy cảm” lấy trên Internet"),
-    ("Nhắn tin, gửi hình ảnh",
-     "Vu cho nạn nhân có\nquan hệ bất chính"),
-    ("Đe dọa phát tán",
-     "Lên mạng xã hội, gửi cho\ngia đình, cơ quan"),
-    ("Đòi tiền",
-     "Tài khoản ngân hàng, ví điện tử,\ntiền điện tử"),
+    ("Thu thập thông tin", "Ảnh, số điện thoại, nơi làm việc\ntừ mạng xã hội, trang web cơ quan"),
+    ("Cắt ghép bằng AI", "Ghép khuôn mặt vào hình ảnh\n“nhạy cảm” lấy trên Internet"),
+    ("Nhắn tin, gửi hình ảnh", "Vu cho nạn nhân có\nquan hệ bất chính"),
+    ("Đe dọa phát tán", "Lên mạng xã hội, gửi cho\ngia đình, cơ quan"),
+    ("Đòi tiền", "Tài khoản ngân hàng, ví điện tử,\ntiền điện tử"),
 ]
 
 RESPONSE_TITLE = "Cách xử lý đúng"
@@ -59,16 +54,15 @@ EDGE_OK = "#1B5E20"
 TEXT_OK = "#0B3D14"
 ARROW = "#333333"
 
-BOX_X, BOX_W = 0.25, 5.5   # inches; the figure is 6 inches wide
-BOX_H = 1.08        # height of a step box
-GAP = 0.28          # room for the arrow between two steps
-RESP_GAP = 0.4      # space above the response box (no arrow there)
+BOX_X, BOX_W = 0.25, 5.5  # inches; the figure is 6 inches wide
+BOX_H = 1.08  # height of a step box
+GAP = 0.28  # room for the arrow between two steps
+RESP_GAP = 0.4  # space above the response box (no arrow there)
 RESP_H = 1.08
-MARGIN = 0.15       # above the first box and below the last one
+MARGIN = 0.15  # above the first box and below the last one
 
 # The height follows from the layout, so that no box is ever cut off.
-HEIGHT = (2 * MARGIN + len(STEPS) * BOX_H + (len(STEPS) - 1) * GAP
-          + RESP_GAP + RESP_H)
+HEIGHT = 2 * MARGIN + len(STEPS) * BOX_H + (len(STEPS) - 1) * GAP + RESP_GAP + RESP_H
 TOP = HEIGHT - MARGIN
 
 fig = plt.figure(figsize=(6, HEIGHT))
@@ -82,40 +76,88 @@ for i, (title, detail) in enumerate(STEPS):
     y0 = TOP - (i + 1) * BOX_H - i * GAP
     warn = i >= 3
     fill, edge = (FILL_WARN, EDGE_WARN) if warn else (FILL, EDGE)
-    ax.add_patch(FancyBboxPatch(
-        (BOX_X, y0), BOX_W, BOX_H,
-        boxstyle="round,pad=0,rounding_size=0.14",
-        facecolor=fill, edgecolor=edge, linewidth=2))
+    ax.add_patch(
+        FancyBboxPatch(
+            (BOX_X, y0),
+            BOX_W,
+            BOX_H,
+            boxstyle="round,pad=0,rounding_size=0.14",
+            facecolor=fill,
+            edgecolor=edge,
+            linewidth=2,
+        )
+    )
     # Step number in a circle on the left.
     cx, cy = BOX_X + 0.48, y0 + BOX_H / 2
-    ax.add_patch(Circle((cx, cy), 0.3, facecolor="white",
-                        edgecolor=edge, linewidth=2))
-    ax.text(cx, cy, str(i + 1), ha="center", va="center",
-            fontsize=19, fontweight="bold", color=TEXT, family=FONT)
+    ax.add_patch(Circle((cx, cy), 0.3, facecolor="white", edgecolor=edge, linewidth=2))
+    ax.text(
+        cx, cy, str(i + 1), ha="center", va="center", fontsize=19, fontweight="bold", color=TEXT, family=FONT
+    )
     # Title and detail.
     tx = BOX_X + 0.98
-    ax.text(tx, y0 + BOX_H - 0.1, title, ha="left", va="top",
-            fontsize=18, fontweight="bold", color=TEXT, family=FONT)
-    ax.text(tx, y0 + 0.09, detail, ha="left", va="bottom",
-            fontsize=14, color=TEXT, family=FONT, linespacing=1.35)
+    ax.text(
+        tx,
+        y0 + BOX_H - 0.1,
+        title,
+        ha="left",
+        va="top",
+        fontsize=18,
+        fontweight="bold",
+        color=TEXT,
+        family=FONT,
+    )
+    ax.text(
+        tx, y0 + 0.09, detail, ha="left", va="bottom", fontsize=14, color=TEXT, family=FONT, linespacing=1.35
+    )
     centres.append((BOX_X + BOX_W / 2, y0, y0 + BOX_H))
 
 # Arrows between consecutive steps.
-for (x, bottom, _), (_, _, next_top) in zip(centres, centres[1:]):
-    ax.add_patch(FancyArrowPatch(
-        (x, bottom - 0.02), (x, next_top + 0.02),
-        arrowstyle="-|>", mutation_scale=24, linewidth=2.4, color=ARROW))
+for (x, bottom, _), (_, _, next_top) in zip(centres, centres[1:], strict=False):
+    ax.add_patch(
+        FancyArrowPatch(
+            (x, bottom - 0.02),
+            (x, next_top + 0.02),
+            arrowstyle="-|>",
+            mutation_scale=24,
+            linewidth=2.4,
+            color=ARROW,
+        )
+    )
 
 # The right response: set apart (dashed border, no arrow), because it is
 # not a step of the scam but what the learner does at any step.
 ry0 = centres[-1][1] - RESP_GAP - RESP_H
-ax.add_patch(FancyBboxPatch(
-    (BOX_X, ry0), BOX_W, RESP_H,
-    boxstyle="round,pad=0,rounding_size=0.14",
-    facecolor=FILL_OK, edgecolor=EDGE_OK, linewidth=2, linestyle="--"))
-ax.text(BOX_X + BOX_W / 2, ry0 + RESP_H - 0.1, RESPONSE_TITLE,
-        ha="center", va="top", fontsize=17, fontweight="bold",
-        color=TEXT_OK, family=FONT)
-ax.text(BOX_X + BOX_W / 2, ry0 + 0.09, RESPONSE_TEXT,
-        ha="center", va="bottom", fontsize=14.5, color=TEXT_OK,
-        family=FONT, linespacing=1.35)
+ax.add_patch(
+    FancyBboxPatch(
+        (BOX_X, ry0),
+        BOX_W,
+        RESP_H,
+        boxstyle="round,pad=0,rounding_size=0.14",
+        facecolor=FILL_OK,
+        edgecolor=EDGE_OK,
+        linewidth=2,
+        linestyle="--",
+    )
+)
+ax.text(
+    BOX_X + BOX_W / 2,
+    ry0 + RESP_H - 0.1,
+    RESPONSE_TITLE,
+    ha="center",
+    va="top",
+    fontsize=17,
+    fontweight="bold",
+    color=TEXT_OK,
+    family=FONT,
+)
+ax.text(
+    BOX_X + BOX_W / 2,
+    ry0 + 0.09,
+    RESPONSE_TEXT,
+    ha="center",
+    va="bottom",
+    fontsize=14.5,
+    color=TEXT_OK,
+    family=FONT,
+    linespacing=1.35,
+)

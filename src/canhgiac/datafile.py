@@ -57,8 +57,5 @@ def load_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines = [
-            f"{path}: {_describe(tuple(err['loc']), data)}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        lines = [f"{path}: {_describe(tuple(err['loc']), data)}: {err['msg']}" for err in exc.errors()]
         raise DataError("\n".join(lines)) from None

@@ -32,9 +32,7 @@ class Bank:
 
     def practice(self, chapter: str) -> list[Question]:
         """The practice (self-check) questions of a chapter, as the book shows them."""
-        return [
-            q for f in self.files.values() if f.chapter == chapter for q in f.questions if q.practice
-        ]
+        return [q for f in self.files.values() if f.chapter == chapter for q in f.questions if q.practice]
 
     def graded(self) -> list[Question]:
         return [q for q in self.questions if not q.practice]

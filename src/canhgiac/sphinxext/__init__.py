@@ -1,6 +1,6 @@
 """Sphinx extension of the Cảnh giác book, enabled in _config.yml (sphinx.extra_extensions).
 
-Each module does one thing:
+Each module does one thing (content.py groups the three that the pages' Markdown needs):
   search    - full-text search that ignores Vietnamese diacritics
   i18n      - the theme's interface strings in Vietnamese
   assets    - a light page: no Font Awesome script, no unused extension files
@@ -12,12 +12,13 @@ Each module does one thing:
 from sphinx.application import Sphinx
 
 from canhgiac import __version__
-from canhgiac.sphinxext import assets, coverage, facts, i18n, practice
+from canhgiac.sphinxext import assets, i18n
 from canhgiac.sphinxext.search import SearchVietnamese
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("canhgiac.sphinxext.content")  # the pages' directives and roles
     app.add_search_language(SearchVietnamese)
-    for module in (i18n, assets, facts, coverage, practice):
+    for module in (i18n, assets):
         module.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,7 +5,7 @@ Font Awesome's 1.5 MB script and the assets of extensions that Jupyter Book
 always loads (thebe, copy and toggle buttons, sphinx-design) but this book
 never uses.  Readers are often on phones and slow connections, so:
 
-* templates/webpack-macros.html drops Font Awesome's script; the dozen theme
+* templates/static/webpack-macros.html drops Font Awesome's script; the dozen theme
   icons are drawn by static/canhgiac-icons.css from small inline SVGs;
 * `_drop_unused_assets` removes the unused extensions' files from every page.
 """
@@ -42,10 +42,9 @@ def _drop_unused_assets(app: Sphinx, pagename, templatename, context, doctree) -
             context[key] = [a for a in context[key] if _basename(a) not in dropped]
 
 
-def _add_paths(app: Sphinx, config) -> None:
+def _add_templates(app: Sphinx, config) -> None:
     # Prepended, so that our webpack-macros.html wins over the theme's.
     config.templates_path = [str(HERE / "templates"), *config.templates_path]
-    config.html_static_path = [*config.html_static_path, str(HERE / "static")]
 
 
 def setup(app: Sphinx) -> None:
@@ -56,8 +55,6 @@ def setup(app: Sphinx) -> None:
         types=[list],
         description="Static files of always-on extensions that no page of this book needs.",
     )
-    app.connect("config-inited", _add_paths)
+    app.connect("config-inited", _add_templates)
     app.connect("html-page-context", _drop_unused_assets)
     app.add_css_file("canhgiac-icons.css")
-    app.add_css_file("canhgiac.css")
-    app.add_js_file("canhgiac.js", loading_method="defer")

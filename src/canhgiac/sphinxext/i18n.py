@@ -8,11 +8,13 @@ every string that the other catalogs leave empty.  The strings that Sphinx's
 search page translates in the browser are written to a small script.
 """
 
+import gettext
 import json
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from sphinx import locale
 from sphinx.application import Sphinx
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -31,6 +33,23 @@ def _compile(app: Sphinx) -> Path:
         with po_path.open("rb") as po, mo_path.open("wb") as mo:
             write_mo(mo, read_po(po))
     return out
+
+
+def _prefer_ours(domain: str, compiled: Path, language: str) -> None:
+    """Put our translations of `domain` ahead of those registered before us.
+
+    Sphinx loads its own catalog before any extension runs, and themes register
+    theirs before ours, so add_message_catalog alone would only make ours a
+    fallback.  The registered translator is shared with the HTML templates, so
+    it is completed in place (GNUTranslations keeps its messages in _catalog).
+    """
+    try:
+        ours = gettext.translation(domain, str(compiled), languages=[language])
+    except OSError:
+        return
+    current = locale.translators.get(("general", domain))
+    if isinstance(current, gettext.GNUTranslations) and current is not ours:
+        current._catalog.update({k: v for k, v in ours._catalog.items() if k != ""})
 
 
 def _browser_messages(language: str) -> dict[str, str]:
@@ -54,6 +73,7 @@ def _register(app: Sphinx) -> None:
     compiled = _compile(app)
     for domain in DOMAINS:
         app.add_message_catalog(domain, str(compiled))
+        _prefer_ours(domain, compiled, language)
     if _browser_messages(language) and app.builder.format == "html":
         app.add_js_file(JS_CATALOG)
 
@@ -78,5 +98,3 @@ def _write_browser_catalog(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> None:
     app.connect("builder-inited", _register)
     app.connect("build-finished", _write_browser_catalog)
-
-

@@ -46,9 +46,7 @@ def _answer_text(q: Question) -> str:
 
 def _options_html(q: Question, base: str) -> str:
     if q.kind == "order":
-        positions = "".join(
-            f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1)
-        )
+        positions = "".join(f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1))
         items = "".join(
             f'<li><label for="{base}-{o.id}">{_text(o.text)}</label>'
             f'<select id="{base}-{o.id}" data-option="{o.id}">'
@@ -114,14 +112,22 @@ class PracticeQuiz(SphinxDirective):
             raise self.error(f"chương '{chapter}' không có câu hỏi tự kiểm tra trong {bank_dir}")
         html = "".join(question_html(q, i) for i, q in enumerate(questions, 1))
         intro = (
-            '<p class="cg-practice-note">Các câu hỏi này giúp bạn tự ôn lại bài, '
+            '<p class="cg-practice-note">Các câu hỏi dưới đây để tự ôn lại bài, '
             "không tính điểm. Chọn đáp án rồi bấm “Kiểm tra” để xem giải thích.</p>"
         )
         section = f'<div class="cg-practice">{intro}{html}</div>'
         return [nodes.raw("", section, format="html")]
 
 
+def _add_static(app: Sphinx, config) -> None:
+    config.html_static_path = [*config.html_static_path, str(Path(__file__).parent / "static")]
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("config-inited", _add_static)
+    # The forms' style and checking script; the style also makes pages read well on phones.
+    app.add_css_file("canhgiac.css")
+    app.add_js_file("canhgiac.js", loading_method="defer")
     app.add_config_value(
         "canhgiac_bank_dir",
         "quizzes/bank",

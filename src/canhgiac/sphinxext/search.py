@@ -27,11 +27,14 @@ class SearchVietnamese(SearchLanguage):
 
     lang = "vi"
     language_name = "Vietnamese"
-    js_stemmer_code = _JS_FOLD + """
+    js_stemmer_code = (
+        _JS_FOLD
+        + """
 var Stemmer = function() {
   this.stemWord = function(word) { return canhgiacFold(word); };
 };
 """
+    )
     js_splitter_code = """
 function splitQuery(query) {
   return canhgiacFold(query).split(/[^\\p{Letter}\\p{Number}_]+/u).filter(term => term);

@@ -7,7 +7,7 @@
   const MESSAGES = {
     right: "✓ Đúng rồi!",
     wrong: "✗ Chưa đúng. Hãy đọc giải thích bên dưới.",
-    empty: "Bạn chưa chọn đáp án nào.",
+    empty: "Chưa chọn đáp án nào.",
     orderIncomplete: "Hãy chọn thứ tự cho tất cả các bước.",
     orderRepeated: "Mỗi thứ tự chỉ dùng cho một bước.",
   };

@@ -1,0 +1,114 @@
+"""The question bank: is it valid, and does a mistake get an error that says where it is?"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from canhgiac.bank import load_bank
+from canhgiac.datafile import DataError
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ["intro", "thu-doan", "nhan-biet", "phong-ngua", "khi-bi-de-doa", "trinh-bao"]
+
+GOOD = """\
+chapter: {chapter}
+questions:
+  - id: {chapter}-p01
+    practice: true
+    kind: single
+    text: "Câu hỏi?"
+    options: [{{id: a, text: "Một"}}, {{id: b, text: "Hai"}}]
+    answer: [a]
+    explanation: "Vì vậy."
+    section: thu-doan-thu-thap
+    checks: [thu-doan.thu-thap]
+"""
+
+
+def _bank(tmp_path: Path, text: str, chapter: str = "thu-doan") -> Path:
+    (tmp_path / f"{chapter}.yml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_repository_bank_is_valid():
+    """Does every file of quizzes/bank/ pass the schema and the cross-file checks?"""
+    bank = load_bank(ROOT / "quizzes" / "bank")
+    assert len(bank.questions) >= 3 * len(CHAPTERS)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_chapter_has_three_to_five_practice_questions(chapter):
+    """Does each chapter end with 3 to 5 self-check questions?"""
+    bank = load_bank(ROOT / "quizzes" / "bank")
+    assert 3 <= len(bank.practice(chapter)) <= 5
+
+
+def test_a_good_file_loads(tmp_path):
+    """Does the minimal example of the format load (so the bad cases below fail for their reason)?"""
+    bank = load_bank(_bank(tmp_path, GOOD.format(chapter="thu-doan")))
+    assert [q.id for q in bank.questions] == ["thu-doan-p01"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (("answer: [a]", "answer: [z]"), "answer"),
+        (("kind: single", "kind: essay"), "kind"),
+        (('    explanation: "Vì vậy."\n', ""), "explanation"),
+        (("answer: [a]", "answer: [a, b]"), "một đáp án"),
+        (("checks: [thu-doan.thu-thap]", "checks: [khong-co.diem-nay]"), "checks"),
+    ],
+)
+def test_a_bad_question_is_named_with_its_file_and_field(tmp_path, change, field):
+    """Does a mistake name the file, the question and the field?"""
+    text = GOOD.format(chapter="thu-doan").replace(*change)
+    with pytest.raises(DataError) as err:
+        load_bank(_bank(tmp_path, text))
+    message = str(err.value)
+    assert "thu-doan.yml" in message and "thu-doan-p01" in message and field in message
+
+
+def test_duplicate_ids_across_files_are_rejected(tmp_path):
+    """Is a question ID used in two files refused, naming both files?"""
+    _bank(tmp_path, GOOD.format(chapter="thu-doan"))
+    _bank(tmp_path, GOOD.format(chapter="thu-doan").replace("chapter: thu-doan", "chapter: intro"), "intro")
+    with pytest.raises(DataError) as err:
+        load_bank(tmp_path)
+    assert "intro.yml" in str(err.value) and "thu-doan.yml" in str(err.value)
+
+
+def test_broken_yaml_and_bad_encoding_are_reported_by_file(tmp_path):
+    """Do a YAML syntax error and a non-UTF-8 file each get an error naming the file?"""
+    (tmp_path / "thu-doan.yml").write_text("chapter: [unclosed\n", encoding="utf-8")
+    (tmp_path / "intro.yml").write_bytes("chapter: intro\ntext: 'L\u1eeba'\n".encode("utf-16"))
+    with pytest.raises(DataError) as err:
+        load_bank(tmp_path)
+    assert "thu-doan.yml" in str(err.value) and "intro.yml" in str(err.value)
+
+
+def test_bank_export_prints_every_question_as_json():
+    """Does `canhgiac bank export` print each question with id, assignment, kind, points, options and answer?"""
+    result = subprocess.run(
+        [sys.executable, "-m", "canhgiac.cli", "bank", "export"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    exported = json.loads(result.stdout)
+    assert len(exported) == len(load_bank(ROOT / "quizzes" / "bank").questions)
+    for item in exported:
+        assert {"id", "assignment", "kind", "points", "options", "answer"} <= item.keys()
+        assert set(item["answer"]) <= {o["id"] for o in item["options"]}
+
+
+def test_the_cli_reports_a_bad_bank_without_a_traceback(tmp_path):
+    """Does `canhgiac bank check` on a bad bank exit 2 with the error, not a traceback?"""
+    _bank(tmp_path, GOOD.format(chapter="thu-doan").replace("answer: [a]", "answer: [z]"))
+    result = subprocess.run(
+        [sys.executable, "-m", "canhgiac.cli", "bank", "check", "--bank", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "thu-doan-p01" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,88 @@
+"""The book's sources and its built output: Vietnamese done properly, offline, no secrets."""
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from canhgiac.bank import load_bank
+from canhgiac.facts import FACTS_FILE, load_facts
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT_SOURCES = sorted(
+    [*ROOT.glob("book/**/*.md"), *ROOT.glob("quizzes/bank/*.yml"), *ROOT.glob("src/canhgiac/data/*.yml")]
+    + [*ROOT.glob("src/canhgiac/sphinxext/locale/*/LC_MESSAGES/*.po"), ROOT / "_config.yml"]
+)
+
+
+@pytest.mark.parametrize("path", TEXT_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_text_is_utf8_nfc(path):
+    """Is every learner-facing source UTF-8 in Unicode NFC?"""
+    text = path.read_text(encoding="utf-8")
+    bad = [i + 1 for i, line in enumerate(text.splitlines()) if not unicodedata.is_normalized("NFC", line)]
+    assert not bad, f"lines not in NFC: {bad[:10]}"
+
+
+def test_contacts_are_typed_once():
+    """Do pages show phone numbers and e-mails through {fact}, never typed again by hand?"""
+    values = [f.value for f in load_facts().facts.values() if f.kind in ("phone", "email")]
+    for page in ROOT.glob("book/**/*.md"):
+        text = page.read_text(encoding="utf-8")
+        typed = [v for v in values if v in text]
+        assert not typed, f"{page.relative_to(ROOT)} types {typed}: use {{fact}} (from {FACTS_FILE.name})"
+
+
+def _pages(built_book: Path) -> dict[Path, str]:
+    return {p: p.read_text(encoding="utf-8") for p in built_book.rglob("*.html")}
+
+
+def test_contacts_reach_the_built_pages(built_book):
+    """Does every contact of the letter appear, linked, on the contacts page?"""
+    page = (built_book / "book" / "phu-luc" / "lien-he.html").read_text(encoding="utf-8")
+    for fact in load_facts().facts.values():
+        if fact.group == "lien-he-lang-son":
+            assert fact.value in page
+            if fact.href():
+                assert f'href="{fact.href()}"' in page
+
+
+def test_no_graded_question_reaches_the_book(built_book):
+    """Is every graded (non-practice) question absent from the built book, text and ID alike?"""
+    pages = _pages(built_book)
+    searchindex = (built_book / "searchindex.js").read_text(encoding="utf-8")
+    for q in load_bank(ROOT / "quizzes" / "bank").graded():
+        for needle in (q.id, q.text, q.explanation):
+            assert not any(needle in html for html in pages.values()), f"{q.id} is in the book"
+        assert f'"{q.id}"' not in searchindex
+
+
+def test_the_sources_are_not_published(built_book):
+    """Does the site hold only HTML and assets, no copies of the Markdown or the bank?"""
+    assert not (built_book / "_sources").exists()
+    published = {p.suffix for p in built_book.rglob("*") if p.is_file()}
+    assert not published & {".md", ".yml", ".yaml", ".ipynb", ".py"}
+
+
+# Attributes that make the browser fetch something when the page loads.
+_FETCHING = re.compile(
+    r"""<(?:script|img|link|iframe|source|video|audio)\b[^>]*?\b(?:src|href)=["'](?P<url>[^"']+)"""
+)
+
+
+def test_pages_load_nothing_from_other_hosts(built_book):
+    """Does no page's script, style, image or frame point at another host (CDN, fonts)?"""
+    offenders = []
+    for path, html in _pages(built_book).items():
+        for match in _FETCHING.finditer(html):
+            url = match.group("url")
+            if re.match(r"^(https?:)?//", url):
+                offenders.append(f"{path.relative_to(built_book)}: {url}")
+    assert not offenders, offenders[:10]
+
+
+def test_styles_import_nothing_from_other_hosts(built_book):
+    """Do the stylesheets of the site avoid url() and @import of another host?"""
+    for css in (built_book / "_static").rglob("*.css"):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        assert not re.search(r"""(url\(|@import)\s*["']?(https?:)?//""", text), css.name
