@@ -29,17 +29,29 @@ DEFAULT_DROPPED = [
     "design-tabs.js",
     "sphinx-design.min.css",
 ]
+# Their inline configuration scripts, recognised by the names they declare.
+# sphinx-togglebutton's and sphinx-thebe's are added twice, and the second
+# `const THEBE_JS_URL` is a script error on every page.
+DEFAULT_DROPPED_INLINE = ["THEBE_JS_URL", "toggleHint", "toggleOpenOnPrint", "togglebuttonSelector"]
 
 
 def _basename(asset: object) -> str:
     return str(getattr(asset, "filename", asset)).split("?")[0].rsplit("/", 1)[-1]
 
 
+def _is_dropped(asset: object, files: set[str], inline_markers: list[str]) -> bool:
+    if _basename(asset) in files:
+        return True
+    body = getattr(asset, "attributes", {}).get("body", "")
+    return any(marker in body for marker in inline_markers)
+
+
 def _drop_unused_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    dropped = set(app.config.canhgiac_dropped_assets)
+    files = set(app.config.canhgiac_dropped_assets)
+    markers = app.config.canhgiac_dropped_inline_scripts
     for key in ("script_files", "css_files"):
         if key in context:
-            context[key] = [a for a in context[key] if _basename(a) not in dropped]
+            context[key] = [a for a in context[key] if not _is_dropped(a, files, markers)]
 
 
 def _add_templates(app: Sphinx, config) -> None:
@@ -54,6 +66,13 @@ def setup(app: Sphinx) -> None:
         "html",
         types=[list],
         description="Static files of always-on extensions that no page of this book needs.",
+    )
+    app.add_config_value(
+        "canhgiac_dropped_inline_scripts",
+        DEFAULT_DROPPED_INLINE,
+        "html",
+        types=[list],
+        description="Inline scripts to drop: any whose text contains one of these names.",
     )
     app.connect("config-inited", _add_templates)
     app.connect("html-page-context", _drop_unused_assets)
