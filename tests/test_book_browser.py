@@ -124,21 +124,23 @@ class Tour:
 
 
 def wait_for_search(page: Page) -> list[str]:
-    """Wait until Sphinx's search has finished; the paths of the pages it lists."""
+    """Wait until Sphinx's search has finished; the paths of the pages it lists.
+
+    Finished means the summary paragraph exists and the "..." pulse has stopped
+    (searchtools.js sets _pulse_status back to -1), whatever language the page is in.
+    """
     page.wait_for_function(
-        """() => {
-          const s = document.querySelector("#search-results p.search-summary");
-          return s && s.innerText.trim().length > 0;
-        }"""
+        """() => document.querySelector("#search-results p.search-summary")
+                 && typeof Search !== "undefined" && Search._pulse_status < 0"""
     )
-    hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
+    hrefs = page.eval_on_selector_all("#search-results ul.search li > a", "els => els.map(a => a.href)")
     return [urlsplit(h).path.lstrip("/") for h in hrefs]
 
 
 def _look(page: Page, english: EnglishFinder) -> Seen:
-    path = urlsplit(page.url).path.lstrip("/") + (f"?{urlsplit(page.url).query}" if urlsplit(page.url).query else "")
+    url = urlsplit(page.url)
     return Seen(
-        path=path,
+        path=url.path.lstrip("/") + (f"?{url.query}" if url.query else ""),
         lang=page.evaluate("document.documentElement.lang"),
         width=page.evaluate(WIDTH_JS),
         violations=run_axe(page),
@@ -322,8 +324,12 @@ def test_search_finds_the_chapter_on_the_scam(desktop, site, query):
     """Does searching for "lừa đảo", typed with, without or with decomposed diacritics, find the scam's chapter?"""
     page = desktop.open(f"{site}/search.html?q={quote(query)}")
     results = wait_for_search(page)
+    heading = page.inner_text("#search-results h2")
+    summary = page.inner_text("#search-results p.search-summary")
     page.close()
     assert SCAM_CHAPTER in results, f"search for {query!r} listed {results}"
+    # Screen readers announce these two when the search ends: they must say something.
+    assert heading.strip() and summary.strip(), f"the results have heading {heading!r}, summary {summary!r}"
 
 
 def test_the_search_box_takes_a_query(desktop, site):
