@@ -143,7 +143,7 @@ def load_page(browser: Browser, base_url: str, path: str) -> dict[str, int]:
     try:
         page = context.new_page()
         finished, external = [], []
-        page.on("requestfinished", finished.append)
+        page.on("requestfinished", lambda r: finished.append(r))
         page.on(
             "request",
             lambda r: None if r.url.startswith(("data:", "blob:", base_url)) else external.append(r.url),
