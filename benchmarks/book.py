@@ -46,6 +46,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -82,7 +83,7 @@ PAGE_METRICS = {"bytes": "bytes", "requests": "requests", "external": "requests 
 
 class BuildError(Exception):
     def __init__(self, variant: str, step: str, output: str) -> None:
-        super().__init__(f"{variant}: {step}: jupyter-book build failed")
+        super().__init__(f"{variant.upper()} book: jupyter-book build failed ({BUILD_METRICS[step]})")
         self.output = output
 
 
@@ -124,7 +125,8 @@ def build(variant: str, step: str, folder: Path) -> float:
     )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        raise BuildError(variant, step, re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr))
+        output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # no colours
+        raise BuildError(variant, step, output.replace(f"{folder}/", ""))  # paths as in the repo
     return elapsed
 
 
@@ -165,7 +167,7 @@ def serve(stack: ExitStack, root: Path) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def run(repeat: int, log) -> dict[str, dict[str, list[float]]]:
+def run(repeat: int, log: Callable[[str], None]) -> dict[str, dict[str, list[float]]]:
     """Every measurement of every round: runs[variant][metric] = [value per round]."""
     runs: dict[str, dict[str, list[float]]] = {v: {} for v in VARIANTS}
     configs = {"ours": None, "stock": stock_config()}

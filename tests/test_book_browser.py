@@ -18,9 +18,9 @@ import pytest
 from browser_helpers import (
     AXE,
     CHROMIUM_ARGS,
-    EnglishFinder,
     SHOWN_JS,
     WIDTH_JS,
+    EnglishFinder,
     blocking,
     describe_violation,
     is_local,
@@ -29,6 +29,7 @@ from browser_helpers import (
 )
 from conftest import CHROMIUM
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 SCAM_CHAPTER = "book/thu-doan.html"
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -50,7 +51,7 @@ def browser():
         chromium.close()
 
 
-@dataclass
+@dataclass(repr=False)
 class Browsing:
     """A browser context that records every request, console error and page error."""
 
@@ -67,6 +68,9 @@ class Browsing:
         self.context.on("weberror", lambda e: self.errors.append(f"{self.where}: page error: {e.error}"))
         # Recorded above, then stopped here: a test run never reaches another host.
         self.context.route(lambda url: not is_local(url), lambda route: route.abort())
+
+    def __repr__(self) -> str:  # short, for pytest's failure reports
+        return f"<Browsing {self.name}: {len(self.requests)} requests, {len(self.errors)} errors>"
 
     def _console(self, message) -> None:
         if message.type == "error":
@@ -121,6 +125,7 @@ class Seen:
 class Tour:
     visited: list[str]  # the book's pages, in the order the "next" links led
     pages: list[Seen]  # those, then the search page with and without results
+    stuck: str = ""  # why the "next" links could not be followed to the end, if so
 
 
 def wait_for_search(page: Page) -> list[str]:
@@ -137,10 +142,10 @@ def wait_for_search(page: Page) -> list[str]:
     return [urlsplit(h).path.lstrip("/") for h in hrefs]
 
 
-def _look(page: Page, english: EnglishFinder) -> Seen:
+def _look(page: Page, english: EnglishFinder, width: str) -> Seen:
     url = urlsplit(page.url)
     return Seen(
-        path=url.path.lstrip("/") + (f"?{url.query}" if url.query else ""),
+        path=f"{width} " + url.path.lstrip("/") + (f"?{url.query}" if url.query else ""),
         lang=page.evaluate("document.documentElement.lang"),
         width=page.evaluate(WIDTH_JS),
         violations=run_axe(page),
@@ -152,23 +157,30 @@ def _tour(browsing: Browsing, site: str, english: EnglishFinder) -> Tour:
     expected = toc_pages()
     page = browsing.open(f"{site}/")  # index.html sends the reader to the first page
     page.wait_for_url(f"{site}/{expected[0]}")
-    visited, seen = [], []
+    visited, seen, stuck = [], [], ""
     for _ in range(len(expected) + 3):  # a loop of "next" links must not hang the test
         page.wait_for_load_state("load")
         visited.append(urlsplit(page.url).path.lstrip("/"))
-        seen.append(_look(page, english))
+        seen.append(_look(page, english, browsing.name))
         following = page.locator("a.right-next")
         if following.count() == 0:
             break
         target = urljoin(page.url, following.first.get_attribute("href"))
-        following.first.click()
-        page.wait_for_url(target)
+        try:
+            following.first.click(timeout=5_000)
+            page.wait_for_url(target)
+        except PlaywrightError as exc:  # the tests say so; the other pages are still looked at
+            stuck = f"on {visited[-1]}, the next link to {target} did not open: {exc.message.splitlines()[0]}"
+            for path in expected[len(visited) :]:
+                page.goto(f"{site}/{path}")
+                seen.append(_look(page, english, browsing.name))
+            break
     for query in ("lừa đảo", NOTHING_FOUND):
         page.goto(f"{site}/search.html?q={quote(query)}")
         wait_for_search(page)
-        seen.append(_look(page, english))
+        seen.append(_look(page, english, browsing.name))
     page.close()
-    return Tour(visited, seen)
+    return Tour(visited, seen, stuck)
 
 
 @pytest.fixture(scope="session")
@@ -188,6 +200,7 @@ def test_every_toc_page_opens_by_following_the_next_links(desktop_tour):
     """Does every page of the table of contents open by following the next links, in order?"""
     expected = toc_pages()
     assert len(expected) > 1
+    assert not desktop_tour.stuck, desktop_tour.stuck
     assert desktop_tour.visited == expected, (
         "following a.right-next from the first page visited\n"
         f"  {desktop_tour.visited}\ninstead of the pages of _toc.yml\n  {expected}"
@@ -196,7 +209,12 @@ def test_every_toc_page_opens_by_following_the_next_links(desktop_tour):
 
 def test_every_page_says_it_is_in_vietnamese(desktop_tour, phone_tour):
     """Is the html lang attribute "vi" on every page, the search page included?"""
-    wrong = [f"{s.path}: lang={s.lang!r}" for tour in (desktop_tour, phone_tour) for s in tour.pages if s.lang != "vi"]
+    wrong = [
+        f"{s.path}: lang={s.lang!r}"
+        for tour in (desktop_tour, phone_tour)
+        for s in tour.pages
+        if s.lang != "vi"
+    ]
     assert len(desktop_tour.pages) == len(toc_pages()) + 2
     assert not wrong, "\n".join(wrong)
 
@@ -332,6 +350,16 @@ def test_search_finds_the_chapter_on_the_scam(desktop, site, query):
     assert heading.strip() and summary.strip(), f"the results have heading {heading!r}, summary {summary!r}"
 
 
+def test_a_search_that_finds_nothing_says_so(desktop, site):
+    """Does a search that finds no page say so, rather than end on an empty list?"""
+    page = desktop.open(f"{site}/search.html?q={NOTHING_FOUND}")
+    results = wait_for_search(page)
+    summary = page.inner_text("#search-results p.search-summary")
+    page.close()
+    assert results == []
+    assert summary.strip(), "the search page shows no message when nothing is found"
+
+
 def test_the_search_box_takes_a_query(desktop, site):
     """Does typing into the search box of a chapter page lead to results that include the scam's chapter?"""
     page = desktop.open(f"{site}/{toc_pages()[1]}")
@@ -351,6 +379,7 @@ def test_the_search_box_takes_a_query(desktop, site):
 
 def test_no_page_scrolls_sideways_on_a_phone(phone_tour):
     """At 375 px, does every page fit the screen's width, with nothing to scroll sideways?"""
+    assert not phone_tour.stuck, phone_tour.stuck
     assert phone_tour.visited == toc_pages(), "the phone tour did not reach every page"
     wide = [
         f"{s.path}: page is {s.width['scrollWidth']} px wide in a {s.width['innerWidth']} px window; "
@@ -373,7 +402,9 @@ def test_axe_finds_no_serious_accessibility_problem(request, tour):
 def test_the_interface_is_wholly_in_vietnamese(desktop_tour, phone_tour, english):
     """Is no English string of the theme or of Sphinx's search page shown, or read out by a label, on any page?"""
     assert len(english.patterns) > 40  # the catalogs were read
-    problems = [f"{s.path}: {p}" for tour in (desktop_tour, phone_tour) for s in tour.pages for p in s.english]
+    problems = [
+        f"{s.path}: {p}" for tour in (desktop_tour, phone_tour) for s in tour.pages for p in s.english
+    ]
     assert not problems, "\n".join(sorted(set(problems)))
 
 
