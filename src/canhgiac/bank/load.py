@@ -16,7 +16,7 @@ def default_bank_dir() -> Path:
 
 @dataclass(frozen=True)
 class Bank:
-    """All questions, in file order, each with the chapter of its file."""
+    """All questions, in file order, each with the assignment of its file."""
 
     files: dict[Path, BankFile]
 
@@ -24,15 +24,15 @@ class Bank:
     def questions(self) -> list[Question]:
         return [q for f in self.files.values() for q in f.questions]
 
-    def chapter_of(self, question_id: str) -> str:
+    def assignment_of(self, question_id: str) -> str:
         for bank_file in self.files.values():
             if any(q.id == question_id for q in bank_file.questions):
-                return bank_file.chapter
+                return bank_file.assignment
         raise KeyError(question_id)
 
     def practice(self, chapter: str) -> list[Question]:
         """The practice (self-check) questions of a chapter, as the book shows them."""
-        return [q for f in self.files.values() if f.chapter == chapter for q in f.questions if q.practice]
+        return [q for f in self.files.values() if f.assignment == chapter for q in f.questions if q.practice]
 
     def graded(self) -> list[Question]:
         return [q for q in self.questions if not q.practice]
@@ -54,8 +54,8 @@ def load_bank(bank_dir: Path | None = None) -> Bank:
     known_points = set(load_coverage().ids())
     first_seen: dict[str, Path] = {}
     for path, bank_file in files.items():
-        if bank_file.chapter != path.stem:
-            problems.append(f"{path}: chapter: '{bank_file.chapter}' khác tên tệp '{path.stem}'")
+        if bank_file.assignment != path.stem:
+            problems.append(f"{path}: assignment: '{bank_file.assignment}' khác tên tệp '{path.stem}'")
         for q in bank_file.questions:
             if q.id in first_seen:
                 problems.append(f"{path}: questions › {q.id} › id: đã có trong {first_seen[q.id]}")

@@ -69,8 +69,12 @@ class Question(BaseModel):
 
 
 class BankFile(BaseModel):
-    """One file of the bank: the questions of one chapter (or of the final test)."""
+    """One file of the bank: the questions of one assignment (a chapter's quiz, or `final`).
+
+    A chapter's file is named after its page (thu-doan.yml for book/thu-doan.md); its
+    practice questions are the chapter's self-checks, its graded ones the chapter's quiz.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    chapter: str = Field(pattern=_ID)
+    assignment: str = Field(pattern=_ID)
     questions: list[Question] = Field(min_length=1)
