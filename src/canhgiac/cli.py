@@ -33,6 +33,19 @@ def _bank_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assign(args: argparse.Namespace) -> int:
+    from canhgiac.assign.notebook import write_sources
+    from canhgiac.bank import default_bank_dir, load_bank
+
+    bank = load_bank(Path(args.bank) if args.bank else None)
+    course = Path(args.course) if args.course else default_bank_dir().parent
+    book = Path(args.book) if args.book else default_bank_dir().parents[1] / "book"
+    for path in write_sources(bank, course, book if book.is_dir() else None):
+        print(f"Đã tạo {path}")
+    print("Tiếp theo: cd", course, "&& nbgrader generate_assignment <bài> (hoặc --all)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="canhgiac", description="Khóa học Cảnh giác.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -42,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=_serve)
+
+    assign = sub.add_parser(
+        "assign", help="tạo sổ tay nguồn nbgrader của các bài kiểm tra từ ngân hàng câu hỏi"
+    )
+    assign.add_argument("--course", help="thư mục khóa học nbgrader (mặc định quizzes/)")
+    assign.add_argument("--bank", help="thư mục ngân hàng câu hỏi (mặc định quizzes/bank)")
+    assign.add_argument("--book", help="thư mục các chương, để lấy tên bài (mặc định book/)")
+    assign.set_defaults(func=_assign)
 
     bank = sub.add_parser("bank", help="ngân hàng câu hỏi").add_subparsers(dest="action", required=True)
     for name, func, help_text in (

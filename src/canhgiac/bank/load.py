@@ -34,8 +34,20 @@ class Bank:
         """The practice (self-check) questions of a chapter, as the book shows them."""
         return [q for f in self.files.values() if f.assignment == chapter for q in f.questions if q.practice]
 
-    def graded(self) -> list[Question]:
-        return [q for q in self.questions if not q.practice]
+    def graded(self, assignment: str | None = None) -> list[Question]:
+        """The graded questions, of one assignment or of all."""
+        return [
+            q
+            for f in self.files.values()
+            if assignment in (None, f.assignment)
+            for q in f.questions
+            if not q.practice
+        ]
+
+    def assignments(self) -> list[str]:
+        """The assignments, chapter quizzes in file order, then the final test."""
+        names = [f.assignment for f in self.files.values()]
+        return sorted(names, key=lambda name: name == "final")
 
 
 def load_bank(bank_dir: Path | None = None) -> Bank:

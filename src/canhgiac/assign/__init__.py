@@ -1,0 +1,1 @@
+"""`canhgiac assign`: the nbgrader source notebooks of every quiz, generated from the bank."""

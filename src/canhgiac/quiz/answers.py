@@ -1,0 +1,93 @@
+"""answers.json: a learner's answers, saved beside the quiz notebook.
+
+The format is a documented interface, so that answers collected another way
+(a form of the book, a paper sheet typed in) can be graded the same way:
+
+    {"<question id>": ["<option id>", ...], ...}
+
+A list for every kind of question; for ordering questions the order is the
+answer.  Reading never raises: every problem becomes a reason, in Vietnamese,
+that the grading shows to the learner, and the questions concerned score 0.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ANSWERS_FILE = "answers.json"
+# A real answers file is a few kilobytes; anything far larger is not one.
+MAX_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedAnswers:
+    """What could be read: the answers by question, and the problems found (file-wide or per question)."""
+
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    file_problem: str | None = None
+    question_problems: dict[str, str] = field(default_factory=dict)
+
+
+def parse_answers(raw: bytes) -> LoadedAnswers:
+    """Parse the bytes of an answers file; malformed parts become problems, never exceptions."""
+    if len(raw) > MAX_BYTES:
+        return LoadedAnswers(
+            file_problem=f"Tệp bài làm quá lớn ({len(raw)} byte), không phải tệp do bài kiểm tra tạo ra."
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return LoadedAnswers(file_problem="Tệp bài làm không ở dạng UTF-8 nên không đọc được.")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LoadedAnswers(file_problem=f"Tệp bài làm bị hỏng (lỗi JSON ở dòng {exc.lineno}).")
+    if not isinstance(data, dict):
+        return LoadedAnswers(
+            file_problem="Tệp bài làm không đúng dạng: cần một đối tượng JSON {mã câu: [lựa chọn]}."
+        )
+    answers: dict[str, list[str]] = {}
+    problems: dict[str, str] = {}
+    for question_id, chosen in data.items():
+        if isinstance(chosen, list) and all(isinstance(c, str) for c in chosen):
+            answers[str(question_id)] = chosen
+        else:
+            problems[str(question_id)] = (
+                "Câu trả lời được lưu không đúng dạng (cần một danh sách mã lựa chọn)."
+            )
+    return LoadedAnswers(answers=answers, question_problems=problems)
+
+
+def load_answers(folder: Path | str = ".") -> LoadedAnswers:
+    """Read `answers.json` in `folder`; a missing file is a problem, not an error."""
+    path = Path(folder) / ANSWERS_FILE
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return parse_answers(b" " * (MAX_BYTES + 1))
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadedAnswers(file_problem="Không tìm thấy tệp bài làm answers.json: bài làm chưa được lưu.")
+    except OSError as exc:
+        return LoadedAnswers(file_problem=f"Không đọc được tệp bài làm ({exc.strerror}).")
+    return parse_answers(raw)
+
+
+def save_answers(answers: dict[str, list[str]], folder: Path | str = ".") -> Path:
+    """Write `answers.json` atomically: a crash mid-write leaves the previous file whole."""
+    folder = Path(folder)
+    path = folder / ANSWERS_FILE
+    payload = json.dumps(answers, ensure_ascii=False, indent=1, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(prefix=".answers-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(payload + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
