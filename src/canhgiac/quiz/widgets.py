@@ -78,7 +78,8 @@ class QuestionControl:
     def value(self) -> list[str]:
         kind = self.question["kind"]
         if kind == "multiple":
-            return [oid for oid, box in self.boxes.items() if box.value]
+            # In the bank's order, whatever order the learner saw: the saved file stays stable.
+            return [o["id"] for o in self.question["options"] if self.boxes[o["id"]].value]
         if kind == "order":
             # The steps placed so far, by position; an incomplete order scores 0 with its reason.
             placed = {oid: s.value for oid, s in self.selects.items() if s.value}
@@ -96,6 +97,16 @@ class QuestionControl:
                     self.selects[oid].value = position
         elif chosen and chosen[0] in {o["id"] for o in self.question["options"]}:
             self.radio.value = chosen[0]
+
+
+def is_course_source(folder: Path) -> bool:
+    """Is `folder` an assignment of an nbgrader course's source/ (the trainer's copy, with the key)?
+
+    An answers.json saved there by a trainer trying the quiz would be copied
+    into the release by `nbgrader generate_assignment`.
+    """
+    folder = folder.resolve()
+    return folder.parent.name == "source" and (folder.parent.parent / "nbgrader_config.py").exists()
 
 
 def _escape(text: str) -> str:
@@ -140,7 +151,13 @@ class Quiz:
         done = sum(1 for c in self.controls if c.value())
         self.progress.value = f"<p><b>Đã trả lời {done}/{len(self.controls)} câu</b></p>"
 
-    def save(self) -> Path:
+    def save(self) -> Path | None:
+        if is_course_source(self.folder):
+            self.status.value = (
+                "<span role='status'>Đây là sổ tay nguồn của cán bộ phụ trách: bài làm thử không được lưu, "
+                "để không bị phát hành cùng bài kiểm tra.</span>"
+            )
+            return None
         path = save_answers(self.answers(), self.folder)
         self.status.value = f"<span role='status'>Đã lưu lúc {datetime.now():%H:%M:%S}.</span>"
         return path
