@@ -68,3 +68,21 @@ def test_the_appendix_links_every_point_to_its_section(built_book):
     for point in load_coverage().points:
         target = labels[point.section].split("#")[0].rsplit("/", 1)[-1]
         assert target in page, f"{point.id}: no link to {target}"
+
+
+def test_every_point_is_checked_by_two_graded_questions():
+    """Is every point of the letter checked by at least two graded questions of the bank?"""
+    from canhgiac.bank import load_bank
+
+    graded = load_bank(Path(__file__).resolve().parents[1] / "quizzes" / "bank").graded()
+    counts = {p.id: sum(p.id in q.checks for q in graded) for p in load_coverage().points}
+    assert not {p: n for p, n in counts.items() if n < 2}, counts
+
+
+def test_graded_questions_test_sections_that_the_book_has(built_book):
+    """Does every graded question name a section that the built book has?"""
+    from canhgiac.bank import load_bank
+
+    labels = _labels(built_book)
+    questions = load_bank(Path(__file__).resolve().parents[1] / "quizzes" / "bank").questions
+    assert not [q.id for q in questions if q.section not in labels]
