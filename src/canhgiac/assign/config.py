@@ -30,7 +30,15 @@ def configure(c, config_file: str | Path) -> None:
     c.Autograde.exclude_overwriting = {name: NEVER_OVERWRITTEN for name in assignments}
     # A learner who deletes a graded cell gets it back, scored from the answers,
     # and its source says it was missing; nothing is gained by deleting it.
+    # nbgrader's own re-insertion fails on our notebooks: see OverwriteCellsInOrder.
     c.OverwriteCells.add_missing_cells = True
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "canhgiac.preprocessors.OverwriteCellsInOrder",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
     # The feedback is made from the autograded notebook, where the hidden tests
     # (the answer key) are back in place: clear them before the HTML is written.
     c.GenerateFeedback.preprocessors = [

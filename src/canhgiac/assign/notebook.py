@@ -7,12 +7,14 @@ score for each question.  The key is only in the hidden part of the test cells.
 
 import json
 from pathlib import Path
+from pprint import pformat
 
 import nbformat
 
 from canhgiac.bank import Bank, Question
 
 FINAL = "final"
+QUIZ_CELL = "bai-lam"
 NOTEBOOK = "quiz.ipynb"
 
 
@@ -96,12 +98,12 @@ def source_notebook(bank: Bank, assignment: str, book_dir: Path | None = None) -
     spec = {"assignment": assignment, "title": title, "questions": [public_question(q) for q in questions]}
     show = (
         "from canhgiac.quiz.widgets import show_quiz\n\n"
-        f"QUIZ = {json.dumps(spec, ensure_ascii=False, indent=1)}\n\n"
+        f"QUIZ = {pformat(spec, width=100, sort_dicts=False)}\n\n"
         "quiz = show_quiz(QUIZ)"
     )
     cells = [
         nbformat.v4.new_markdown_cell(instructions(title, questions), metadata=_meta("huong-dan")),
-        nbformat.v4.new_code_cell(show, metadata=_meta("bai-lam")),
+        nbformat.v4.new_code_cell(show, metadata=_meta(QUIZ_CELL)),
     ]
     cells += [
         nbformat.v4.new_code_cell(test_source(q), metadata=_meta(q.id, points=q.points)) for q in questions
