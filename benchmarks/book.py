@@ -53,6 +53,7 @@ from pathlib import Path
 import yaml
 from playwright.sync_api import Browser, sync_playwright
 
+from canhgiac.browser import CHROMIUM_ARGS, chromium_executable
 from canhgiac.serve import make_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,16 +64,6 @@ CHANGED_PAGE = "book/nhan-biet.md"
 PAGES = {"thu-doan": "book/thu-doan.html", "thuat-ngu": "book/phu-luc/thuat-ngu.html"}
 VARIANTS = ("ours", "stock")
 GOAL = 0.33  # page bytes, ours/stock
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BUILD_METRICS = {
     "full": "full build (s)",
     "noop": "rebuild, no change (s)",
@@ -178,7 +169,7 @@ def run(repeat: int, log: Callable[[str], None]) -> dict[str, dict[str, list[flo
             copy_sources(folder, configs[variant])
         urls = {v: serve(stack, folders[v] / "_build" / "html") for v in VARIANTS}
         browser = stack.enter_context(sync_playwright()).chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS
         )
         stack.callback(browser.close)
         for round_ in range(1, repeat + 1):

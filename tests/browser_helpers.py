@@ -20,17 +20,7 @@ AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
-# Chromium as a test browser: no sandbox (root in CI), and none of its own traffic
-# (updates, sync, field trials) so that every request seen comes from the page.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from canhgiac.browser import CHROMIUM_ARGS  # noqa: E402,F401 - re-exported for the tests
 
 
 def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:

@@ -1,7 +1,5 @@
 """Shared fixtures: the book built once per test session through the real CLI, and served."""
 
-import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -9,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from canhgiac.browser import chromium_executable
 from canhgiac.serve import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-CHROMIUM = os.environ.get("CANHGIAC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM = chromium_executable()
 
 
 @pytest.fixture(scope="session")

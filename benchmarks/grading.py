@@ -1,0 +1,284 @@
+"""Seconds per submission when the final test is graded, with a baseline to judge the noise.
+
+What a trainer waits for after a session is the grading of every learner's
+final test; this measures it for N submissions (--n, 50 by default).
+
+SETUP (not timed)  a temporary nbgrader course made from the real bank
+       (`canhgiac assign --course`, `nbgrader generate_assignment final`), and N
+       submissions under submitted/<learner>/final/: the released quiz.ipynb,
+       a timestamp.txt, and an answers.json of pseudo-random answers drawn
+       from the bank with --seed (about half of them the key, some questions
+       left unanswered, the rest well-formed answers of the question's kind).
+
+CONTENDERS (timed, time.perf_counter)  each grades a fresh copy of that course:
+       serial   `nbgrader autograde final --create`, one run over all N
+                submissions (one kernel after another; nbgrader's startup is
+                paid once and shared by the N).
+       A later issue adds `canhgiac grade` (parallel): one more function of
+       CONTENDERS, taking the course folder and returning seconds.
+
+BASELINE (timed, same machine, just before the contenders)  one execution of
+       the same released notebook with nbclient (a fresh kernel each time, in a
+       folder holding one generated answers.json), repeated --repeat times (3;
+       --quick runs 1); the median is reported with the spread of the runs.
+       Shared machines are noisy, so what can be compared between machines and
+       runs is the ratio (seconds per submission) / (baseline seconds per
+       notebook execution): how much grading costs beyond running the notebook.
+
+CHECK  after each contender, nbgrader's gradebook must hold a score for every
+       question of every submission, and every submission's total must equal
+       the total computed here from the bank's key for the generated answers.
+       Otherwise the mismatches are printed and the exit status is 1: a fast
+       grading that grades wrongly is not a result.
+
+Run: .venv/bin/python benchmarks/grading.py [--n N] [--seed S] [--repeat K | --quick] [--json]
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbgrader.api import Gradebook
+
+from canhgiac.bank import Question, load_bank
+from canhgiac.quiz.answers import ANSWERS_FILE
+
+REPO = Path(__file__).resolve().parents[1]
+BANK = REPO / "quizzes" / "bank"
+BIN = Path(sys.executable).parent
+ASSIGNMENT = "final"
+COURSE_ID = "canhgiac"
+NOTEBOOK = "quiz.ipynb"
+# nbgrader runs `alembic` and `jupyter` from PATH: the venv's, as a trainer's shell would have it.
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+P_KEY, P_UNANSWERED = 0.5, 0.1  # per question; otherwise a random well-formed answer
+
+
+class CommandError(Exception):
+    def __init__(self, cmd: list[str], output: str) -> None:
+        super().__init__(f"{' '.join(cmd)} failed")
+        self.output = output
+
+
+def command(*cmd: str, cwd: Path) -> None:
+    """Run a command of the venv; CommandError with its output if it fails."""
+    proc = subprocess.run([str(BIN / cmd[0]), *cmd[1:]], cwd=cwd, env=ENV, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CommandError(list(cmd), proc.stdout + proc.stderr)
+
+
+# --- setup -------------------------------------------------------------------------------------
+
+
+def random_answer(q: Question, rng: random.Random) -> list[str] | None:
+    """The key, nothing (None), or a random answer of the question's kind (which may be the key)."""
+    draw = rng.random()
+    if draw < P_KEY:
+        return list(q.answer)
+    if draw < P_KEY + P_UNANSWERED:
+        return None
+    ids = [o.id for o in q.options]
+    if q.kind == "order":
+        return rng.sample(ids, len(ids))
+    if q.kind == "multiple":
+        return rng.sample(ids, rng.randint(1, len(ids)))
+    return [rng.choice(ids)]
+
+
+def generate_answers(questions: list[Question], n: int, seed: int) -> dict[str, dict[str, list[str]]]:
+    """answers.json contents by learner, the same for the same seed."""
+    rng = random.Random(seed)
+    learners = {}
+    for i in range(1, n + 1):
+        answers = {q.id: random_answer(q, rng) for q in questions}
+        learners[f"hv-{i:04d}"] = {qid: chosen for qid, chosen in answers.items() if chosen is not None}
+    return learners
+
+
+def expected_total(questions: list[Question], answers: dict[str, list[str]]) -> float:
+    """The total the answers deserve, from the bank's key (all or nothing per question)."""
+    return sum(q.points for q in questions if q.id in answers and q.is_correct(answers[q.id]))
+
+
+def make_course(folder: Path, learners: dict[str, dict[str, list[str]]]) -> None:
+    """A course with the final test generated and one submission per learner, ready to autograde."""
+    folder.mkdir()
+    command("canhgiac", "assign", "--course", str(folder), "--bank", str(BANK), cwd=folder)
+    command("nbgrader", "generate_assignment", ASSIGNMENT, f"--CourseDirectory.course_id={COURSE_ID}", cwd=folder)
+    release = folder / "release" / ASSIGNMENT / NOTEBOOK
+    for learner, answers in learners.items():
+        submission = folder / "submitted" / learner / ASSIGNMENT
+        submission.mkdir(parents=True)
+        shutil.copy2(release, submission / NOTEBOOK)
+        (submission / ANSWERS_FILE).write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+        (submission / "timestamp.txt").write_text("2025-01-01 09:00:00.000000 UTC", encoding="utf-8")
+
+
+# --- contenders: each grades every submission of a course folder and returns seconds -------------
+
+
+def nbgrader_autograde(course: Path) -> float:
+    """One `nbgrader autograde final --create` over all submissions, serially."""
+    start = time.perf_counter()
+    command("nbgrader", "autograde", ASSIGNMENT, "--create", f"--CourseDirectory.course_id={COURSE_ID}", cwd=course)
+    return time.perf_counter() - start
+
+
+CONTENDERS: dict[str, Callable[[Path], float]] = {
+    "nbgrader autograde (serial)": nbgrader_autograde,
+}
+
+
+# --- baseline ----------------------------------------------------------------------------------
+
+
+def execute_notebook(notebook: Path) -> float:
+    """Seconds to run `notebook` once with nbclient, in its folder, with a fresh kernel."""
+    nb = nbformat.read(notebook, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    return time.perf_counter() - start
+
+
+def baseline(course: Path, learner: str, repeat: int) -> list[float]:
+    """`repeat` executions of one submission's notebook, in a copy of its folder."""
+    folder = course.parent / "baseline"
+    shutil.copytree(course / "submitted" / learner / ASSIGNMENT, folder)
+    try:
+        return [execute_notebook(folder / NOTEBOOK) for _ in range(repeat)]
+    finally:
+        shutil.rmtree(folder)
+
+
+# --- check -------------------------------------------------------------------------------------
+
+
+def check_scores(
+    course: Path, questions: list[Question], learners: dict[str, dict[str, list[str]]]
+) -> list[str]:
+    """What differs between the gradebook and the bank's key: a line per problem, none if all match."""
+    problems = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        for learner, answers in learners.items():
+            try:
+                submission = gb.find_submission(ASSIGNMENT, learner)
+            except Exception as exc:  # nbgrader's MissingEntry, or anything worse
+                problems.append(f"{learner}: no submission in the gradebook ({type(exc).__name__})")
+                continue
+            scores = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
+            missing = [q.id for q in questions if scores.get(q.id) is None]
+            if missing:
+                problems.append(f"{learner}: no score for {', '.join(missing)}")
+            want = expected_total(questions, answers)
+            if abs(submission.score - want) > 1e-9:
+                problems.append(f"{learner}: total {submission.score:g}, expected {want:g}")
+    return problems
+
+
+# --- run and report ----------------------------------------------------------------------------
+
+
+def run(n: int, seed: int, repeat: int, log: Callable[[str], None]) -> dict:
+    questions = load_bank(BANK).graded(ASSIGNMENT)
+    learners = generate_answers(questions, n, seed)
+    with tempfile.TemporaryDirectory(prefix="canhgiac-bench-grading-") as tmp:
+        template = Path(tmp) / "template"
+        log(f"making a course with {n} submissions of '{ASSIGNMENT}' ({len(questions)} questions)")
+        make_course(template, learners)
+        log(f"baseline: {repeat} notebook execution(s) with nbclient")
+        runs = baseline(template, next(iter(learners)), repeat)
+        contenders = {}
+        for name, grade in CONTENDERS.items():
+            course = Path(tmp) / f"course-{len(contenders)}"
+            shutil.copytree(template, course)
+            log(f"grading {n} submissions: {name}")
+            seconds = grade(course)
+            contenders[name] = {
+                "seconds": seconds,
+                "per_submission": seconds / n,
+                "problems": check_scores(course, questions, learners),
+            }
+            shutil.rmtree(course)
+    base = statistics.median(runs)
+    for result in contenders.values():
+        result["ratio"] = result["per_submission"] / base
+    return {
+        "n": n,
+        "seed": seed,
+        "questions": len(questions),
+        "baseline": {"runs": runs, "median": base},
+        "contenders": contenders,
+    }
+
+
+def print_table(result: dict) -> None:
+    base = result["baseline"]
+    rows = [("contender", "total (s)", "per submission (s)", "ratio to baseline")]
+    for name, c in result["contenders"].items():
+        rows.append((name, f"{c['seconds']:.2f}", f"{c['per_submission']:.3f}", f"{c['ratio']:.2f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    print(
+        f"Grading {result['n']} submissions of '{ASSIGNMENT}' "
+        f"({result['questions']} questions, seed {result['seed']})\n"
+    )
+    for i, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [
+            cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        print("| " + " | ".join(cells) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    runs = base["runs"]
+    spread = f", runs {min(runs):.3f}-{max(runs):.3f}" if len(runs) > 1 else ""
+    print(
+        f"\nbaseline: one nbclient execution of the released notebook, "
+        f"median {base['median']:.3f} s of {len(runs)}{spread}"
+    )
+    for name, c in result["contenders"].items():
+        if c["problems"]:
+            print(f"\n{name}: scores: {len(c['problems'])} mismatch(es):")
+            print("\n".join(f"  {p}" for p in c["problems"]))
+        else:
+            print(f"{name}: scores: all {result['n']} match")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=50, help="number of submissions to grade")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated answers")
+    parser.add_argument("--repeat", type=int, default=3, help="baseline executions; the median is reported")
+    parser.add_argument("--quick", action="store_true", help="10 submissions, one baseline execution")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+    n, repeat = (10, 1) if args.quick else (args.n, args.repeat)
+    if n < 1 or repeat < 1:
+        parser.error("--n and --repeat must be at least 1")
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        result = run(n, args.seed, repeat, log)
+    except CommandError as error:
+        print(f"\n{error}:\n{error.output[-4000:]}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print_table(result)
+    return 1 if any(c["problems"] for c in result["contenders"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
