@@ -10,7 +10,7 @@ PORT   ?= 8000
 # A warning is an error: a broken reference or a missing fact fails the build.
 JB_STRICT := -W -n --keep-going
 
-.PHONY: install course book serve test test-deps lint bench clean
+.PHONY: install course book serve quizzes test test-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ serve:
 	$(BIN)/canhgiac serve --port $(PORT) _build/html
 
 course: book serve
+
+# The nbgrader quizzes: source notebooks from the bank, then nbgrader's release
+# folder.  nbgrader calls `alembic` and `jupyter` by name: the venv goes on PATH.
+quizzes: install
+	$(BIN)/canhgiac assign
+	cd quizzes && for a in source/*/; do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/nbgrader generate_assignment "$$(basename $$a)" --force || exit 1; done
 
 # Debian's Chromium (Playwright drives it; no browser download) and axe-core
 # from the npm registry for the accessibility checks.
