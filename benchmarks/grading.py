@@ -115,7 +115,9 @@ def make_course(folder: Path, learners: dict[str, dict[str, list[str]]]) -> None
     """A course with the final test generated and one submission per learner, ready to autograde."""
     folder.mkdir()
     command("canhgiac", "assign", "--course", str(folder), "--bank", str(BANK), cwd=folder)
-    command("nbgrader", "generate_assignment", ASSIGNMENT, f"--CourseDirectory.course_id={COURSE_ID}", cwd=folder)
+    command(
+        "nbgrader", "generate_assignment", ASSIGNMENT, f"--CourseDirectory.course_id={COURSE_ID}", cwd=folder
+    )
     release = folder / "release" / ASSIGNMENT / NOTEBOOK
     for learner, answers in learners.items():
         submission = folder / "submitted" / learner / ASSIGNMENT
@@ -131,7 +133,14 @@ def make_course(folder: Path, learners: dict[str, dict[str, list[str]]]) -> None
 def nbgrader_autograde(course: Path) -> float:
     """One `nbgrader autograde final --create` over all submissions, serially."""
     start = time.perf_counter()
-    command("nbgrader", "autograde", ASSIGNMENT, "--create", f"--CourseDirectory.course_id={COURSE_ID}", cwd=course)
+    command(
+        "nbgrader",
+        "autograde",
+        ASSIGNMENT,
+        "--create",
+        f"--CourseDirectory.course_id={COURSE_ID}",
+        cwd=course,
+    )
     return time.perf_counter() - start
 
 
@@ -147,7 +156,8 @@ def execute_notebook(notebook: Path) -> float:
     """Seconds to run `notebook` once with nbclient, in its folder, with a fresh kernel."""
     nb = nbformat.read(notebook, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    client = NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(notebook.parent)}})
+    client.execute(stderr=subprocess.DEVNULL)  # the kernel's start-up warnings; a failing cell still raises
     return time.perf_counter() - start
 
 
