@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as w
+from IPython.display import Javascript
 
 from canhgiac.quiz.answers import load_answers, save_answers
 
@@ -24,6 +25,56 @@ KIND_HINTS = {
     "order": "Chọn thứ tự cho từng bước (1 là bước đầu tiên).",
 }
 _WIDE = {"description_width": "initial"}
+QUIZ_CLASS = "canhgiac-quiz"
+
+# ipywidgets draws every option on one line of fixed height: in a narrow
+# notebook a long option was cut off ("…") in check boxes and drop-downs, and
+# drawn over the next one in radio buttons.  Here options wrap, beside their
+# box.  Scoped to the quiz, so that no other output of the notebook changes.
+QUIZ_CSS = f"""
+.{QUIZ_CLASS} .widget-radio-box label,
+.{QUIZ_CLASS} .widget-checkbox .widget-label-basic {{
+  display: flex; align-items: baseline; height: auto; line-height: 1.5; padding: 2px 0;
+  white-space: normal; overflow: visible;
+}}
+.{QUIZ_CLASS} .widget-radio-box input {{ order: -1; float: none; height: auto; flex-shrink: 0; }}
+.{QUIZ_CLASS} .widget-checkbox {{ height: auto; }}
+.{QUIZ_CLASS} .widget-checkbox input[type="checkbox"] {{ flex-grow: 0; align-self: auto; }}
+.{QUIZ_CLASS} .widget-dropdown > .widget-label {{
+  flex-shrink: 1; min-width: 0; height: auto; white-space: normal; overflow: visible; text-align: left;
+  line-height: 1.5;
+}}
+.{QUIZ_CLASS} .widget-dropdown {{ margin-bottom: 4px; }}
+"""
+
+# JupyterLab's command-mode shortcuts apply whenever the focus is on something in
+# a notebook that is not a text field: a radio button, a check box, a drop-down
+# list.  Without this, a learner answering by keyboard leaves the quiz for the next
+# cell with the arrow keys instead of choosing a step, inserts a cell with B, cuts
+# the quiz with X or deletes it with D D.  Keys pressed in the quiz are kept from
+# reaching JupyterLab (their own action, choosing or moving the focus, still
+# happens); Ctrl/Cmd shortcuts and Escape still reach it.  It runs where the quiz
+# is shown, from a hidden output widget inside the quiz: JupyterLab trusts widget
+# outputs, and they are the widget's state, not the cell's outputs, so the
+# script is not saved in the learner's notebook.
+KEEP_KEYS_IN_QUIZ_JS = f"""
+(function (node) {{
+  // Rendered before it is attached: wait (up to 30 s) until it is inside the quiz.
+  var tries = 0;
+  (function attach() {{
+    var quiz = node && node.closest && node.closest(".{QUIZ_CLASS}");
+    if (!quiz) {{
+      if (node && ++tries < 300) setTimeout(attach, 100);
+      return;
+    }}
+    if (quiz.dataset.canhgiacKeys) return;
+    quiz.dataset.canhgiacKeys = "1";
+    quiz.addEventListener("keydown", function (event) {{
+      if (!(event.ctrlKey || event.metaKey || event.key === "Escape")) event.stopPropagation();
+    }});
+  }})();
+}})(typeof element === "undefined" ? null : element);
+"""
 
 
 def shuffled(options: list[dict], seed: str) -> list[dict]:
@@ -57,8 +108,14 @@ class QuestionControl:
             controls = list(self.boxes.values())
         elif kind == "order":
             positions = [("Chọn thứ tự", 0)] + [(f"Bước {i}", i) for i in range(1, len(options) + 1)]
+            # Without a layout the row is 300 px wide and a long step leaves its list no
+            # room: the chosen step could not be read.  Auto width gives the list the
+            # rest of the line; on a narrow screen it goes under the step.
+            row = {"width": "auto", "height": "auto", "flex_flow": "row wrap"}
             self.selects = {
-                o["id"]: w.Dropdown(options=positions, value=0, description=o["text"], style=_WIDE)
+                o["id"]: w.Dropdown(
+                    options=positions, value=0, description=o["text"], style=_WIDE, layout=w.Layout(**row)
+                )
                 for o in options
             }
             controls = list(self.selects.values())
@@ -139,10 +196,15 @@ class Quiz:
         )
         self.save_button.on_click(lambda _button: self.save())
         self._update_progress()
-        header = w.HTML(f"<h2>{_escape(spec['title'])}</h2>")
+        header = w.HTML(f"<style>{QUIZ_CSS}</style><h2>{_escape(spec['title'])}</h2>")
         footer = w.HBox([self.save_button, self.status])
         # The progress line shows at the top and again beside the save button.
-        self.widget = w.VBox([header, self.progress, *[c.box for c in self.controls], self.progress, footer])
+        keys = w.Output(layout=w.Layout(display="none"))
+        keys.append_display_data(Javascript(KEEP_KEYS_IN_QUIZ_JS))
+        self.widget = w.VBox(
+            [header, self.progress, *[c.box for c in self.controls], self.progress, footer, keys]
+        )
+        self.widget.add_class(QUIZ_CLASS)
 
     def answers(self) -> dict[str, list[str]]:
         return {c.question["id"]: c.value() for c in self.controls if c.value()}
