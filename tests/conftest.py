@@ -16,6 +16,20 @@ CHROMIUM = chromium_executable()
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session (Playwright's sync API allows one per process)."""
+    from playwright.sync_api import sync_playwright
+
+    from canhgiac.browser import CHROMIUM_ARGS
+
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make test-deps`"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
     """The book built strictly (-W -n --keep-going) from the checkout into a fresh folder.
 

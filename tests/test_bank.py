@@ -74,7 +74,11 @@ def test_a_bad_question_is_named_with_its_file_and_field(tmp_path, change, field
 def test_duplicate_ids_across_files_are_rejected(tmp_path):
     """Is a question ID used in two files refused, naming both files?"""
     _bank(tmp_path, GOOD.format(chapter="thu-doan"))
-    _bank(tmp_path, GOOD.format(chapter="thu-doan").replace("assignment: thu-doan", "assignment: intro"), "intro")
+    _bank(
+        tmp_path,
+        GOOD.format(chapter="thu-doan").replace("assignment: thu-doan", "assignment: intro"),
+        "intro",
+    )
     with pytest.raises(DataError) as err:
         load_bank(tmp_path)
     assert "intro.yml" in str(err.value) and "thu-doan.yml" in str(err.value)

@@ -17,7 +17,6 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 from browser_helpers import (
     AXE,
-    CHROMIUM_ARGS,
     SHOWN_JS,
     WIDTH_JS,
     EnglishFinder,
@@ -27,8 +26,7 @@ from browser_helpers import (
     run_axe,
     toc_pages,
 )
-from conftest import CHROMIUM
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 SCAM_CHAPTER = "book/thu-doan.html"
@@ -41,14 +39,9 @@ NOTHING_FOUND = "xyzzyquux"
 # ---------------------------------------------------------------- browser and tours
 
 
-@pytest.fixture(scope="session")
-def browser():
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make test-deps`"
+@pytest.fixture(scope="module", autouse=True)
+def _axe_is_installed():
     assert AXE.exists(), f"no {AXE}: run `make test-deps` (npm ci --prefix tests/browser)"
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass(repr=False)

@@ -29,7 +29,9 @@ def test_text_is_utf8_nfc(path):
 def test_contacts_are_typed_once():
     """Do pages show phone numbers and e-mails through {fact}, never typed again by hand?"""
     # Short national numbers (113) are part of ordinary sentences ("gọi 113") and never change.
-    values = [f.value for f in load_facts().facts.values() if f.kind in ("phone", "email") and len(f.value) > 4]
+    values = [
+        f.value for f in load_facts().facts.values() if f.kind in ("phone", "email") and len(f.value) > 4
+    ]
     # The appendix quotes the letter word for word: that copy must not follow updates.
     verbatim = {ROOT / "book" / "phu-luc" / "cong-van.md"}
     for page in set(ROOT.glob("book/**/*.md")) - verbatim:

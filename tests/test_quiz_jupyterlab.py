@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, ROOT
+from conftest import ROOT
 from jupyterlab_helpers import (
     KERNEL_MS,
     is_focused,
@@ -31,10 +31,9 @@ from jupyterlab_helpers import (
     tab_to,
 )
 from nbgrader.api import Gradebook
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from canhgiac.bank import load_bank
-from canhgiac.browser import CHROMIUM_ARGS
 
 BIN = Path(sys.executable).parent
 ASSIGNMENT = "nhan-biet"
@@ -84,14 +83,6 @@ def notebook_cells(page: Page) -> int:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    """Chromium's path; checked first, before a course and a server are made for nothing."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: run `make test-deps`")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     """A course made by `canhgiac assign` and nbgrader's generate_assignment; the learner's copy of the release."""
     base = tmp_path_factory.mktemp("lab-course")
@@ -127,19 +118,17 @@ def lab(course, learner_folder):
 
 
 @pytest.fixture(scope="module")
-def page(chromium, lab):
+def page(browser, lab):
     """One Chromium page on the JupyterLab server; nothing it asks for leaves 127.0.0.1."""
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(15_000)
-        context.route(lambda url: not url.startswith(lab.url), lambda route: route.abort())
-        page = context.new_page()
-        # Leaving a notebook with unsaved changes asks "leave the page?": yes.
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(lab.open_url(NOTEBOOK))
-        yield page
-        browser.close()
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(15_000)
+    context.route(lambda url: not url.startswith(lab.url), lambda route: route.abort())
+    page = context.new_page()
+    # Leaving a notebook with unsaved changes asks "leave the page?": yes.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(lab.open_url(NOTEBOOK))
+    yield page
+    context.close()
 
 
 @pytest.fixture(scope="module")
