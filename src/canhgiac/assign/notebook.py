@@ -42,7 +42,7 @@ def public_question(q: Question) -> dict:
     }
 
 
-def _meta(grade_id: str, *, points: float | None = None) -> dict:
+def _meta(grade_id: str, *, points: float | None = None, hidden: bool = True) -> dict:
     nbgrader = {
         "grade": points is not None,
         "solution": False,
@@ -54,7 +54,7 @@ def _meta(grade_id: str, *, points: float | None = None) -> dict:
     if points is not None:
         nbgrader["points"] = points
     # Hidden inputs: the learner sees the quiz, not the code that shows or grades it.
-    return {"nbgrader": nbgrader, "jupyter": {"source_hidden": True}}
+    return {"nbgrader": nbgrader, "jupyter": {"source_hidden": hidden}}
 
 
 def instructions(title: str, questions: list[Question]) -> str:
@@ -62,7 +62,8 @@ def instructions(title: str, questions: list[Question]) -> str:
     return (
         f"# {title}\n\n"
         f"Bài kiểm tra có {len(questions)} câu, tổng {total:g} điểm. Cách làm:\n\n"
-        "1. Chạy ô bên dưới (bấm vào ô rồi nhấn **Shift + Enter**, hoặc chọn *Run › Run All Cells*).\n"
+        "1. Chạy ô bên dưới (bấm vào ô rồi nhấn **Shift + Enter**, hoặc chọn *Run › Run All Cells*). "
+        "Nếu bài kiểm tra chưa hiện ra, hãy chờ vài giây rồi chạy lại.\n"
         "2. Trả lời từng câu. Có thể dùng chuột hoặc bàn phím (phím **Tab** để chuyển, **phím cách** để chọn).\n"
         "3. Bấm **Lưu bài làm**. Bài làm được lưu vào tệp `answers.json` cạnh sổ tay này; "
         "mở lại sổ tay sẽ thấy các câu đã trả lời.\n"
@@ -102,7 +103,9 @@ def source_notebook(bank: Bank, assignment: str, book_dir: Path | None = None) -
         "quiz = show_quiz(QUIZ)"
     )
     cells = [
-        nbformat.v4.new_markdown_cell(instructions(title, questions), metadata=_meta("huong-dan")),
+        nbformat.v4.new_markdown_cell(
+            instructions(title, questions), metadata=_meta("huong-dan", hidden=False)
+        ),
         nbformat.v4.new_code_cell(show, metadata=_meta(QUIZ_CELL)),
     ]
     cells += [
@@ -120,6 +123,7 @@ def write_sources(bank: Bank, course_dir: Path, book_dir: Path | None = None) ->
     """Write source/<assignment>/quiz.ipynb for every assignment with graded questions."""
     from canhgiac.assign.config import CONFIG_FILE_TEXT
 
+    course_dir.mkdir(parents=True, exist_ok=True)
     config = course_dir / "nbgrader_config.py"
     if not config.exists():
         config.write_text(CONFIG_FILE_TEXT, encoding="utf-8")
