@@ -51,6 +51,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
+from markdown_table import markdown_table  # beside this script
 from playwright.sync_api import Browser, sync_playwright
 
 from canhgiac.browser import CHROMIUM_ARGS, chromium_executable
@@ -213,16 +214,9 @@ def print_table(result: dict, repeat: int) -> None:
         ours, stock, ratio = result["ours"][metric], result["stock"][metric], result["ratio"][metric]
         fmt = "{:.2f}" if metric in BUILD_METRICS else "{:,.0f}"
         rows.append((label, fmt.format(ours), fmt.format(stock), "-" if ratio is None else f"{ratio:.2f}"))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     runs = "1 run" if repeat == 1 else f"median of {repeat} interleaved runs"
     print(f"Cảnh giác book vs stock Jupyter Book 1, same pages ({runs})\n")
-    for i, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [
-            cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        print("| " + " | ".join(cells) + " |")
-        if i == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    markdown_table(rows)
     goal = result["goal"]
     detail = ", ".join(f"{name} {r:.2f}" for name, r in goal["page_bytes_ratio"].items())
     print(f"\npage bytes ratio <= {GOAL} (goal): {'PASS' if goal['pass'] else 'MISS'} ({detail})")

@@ -48,6 +48,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+from markdown_table import markdown_table  # beside this script
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
@@ -237,18 +238,11 @@ def print_table(result: dict) -> None:
     rows = [("contender", "total (s)", "per submission (s)", "ratio to baseline")]
     for name, c in result["contenders"].items():
         rows.append((name, f"{c['seconds']:.2f}", f"{c['per_submission']:.3f}", f"{c['ratio']:.2f}"))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     print(
         f"Grading {result['n']} submissions of '{ASSIGNMENT}' "
         f"({result['questions']} questions, seed {result['seed']})\n"
     )
-    for i, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [
-            cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        print("| " + " | ".join(cells) + " |")
-        if i == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    markdown_table(rows)
     runs = base["runs"]
     spread = f", runs {min(runs):.3f}-{max(runs):.3f}" if len(runs) > 1 else ""
     print(
