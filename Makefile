@@ -60,6 +60,7 @@ test: test-deps lint
 
 bench: install test-deps
 	$(BIN)/python benchmarks/book.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:
 	rm -rf _build
