@@ -1,6 +1,7 @@
-"""Helpers of tests/test_quiz_jupyterlab.py: a JupyterLab server of its own, and a learner's keys.
+"""Helpers of tests/test_quiz_jupyterlab.py: a Jupyter server of its own, and a learner's keys.
 
-The server runs the venv's `jupyter lab` with its configuration, data, runtime
+The server runs the venv's `jupyter lab` (JupyterLab 4) or `jupyter notebook`
+(Notebook 7, which nbgrader 0.9 installs) with its configuration, data, runtime
 and home folders in a temporary folder, so that nothing of the machine's own
 Jupyter set-up takes part (the venv's share/jupyter, with the ipywidgets
 extension and the python3 kernel, is still found through sys.prefix).  It
@@ -28,6 +29,9 @@ BIN = Path(sys.executable).parent
 START_TIMEOUT = 60.0
 # A kernel round trip (a click reaching the kernel and the progress line coming back).
 KERNEL_MS = 20_000
+KERNEL_NAME = "Python 3 (ipykernel)"
+# Where each application opens a notebook.
+NOTEBOOK_URLS = {"lab": "lab/tree", "notebook": "notebooks"}
 
 # No news, no update check: JupyterLab would ask, in a pop-up over the notebook,
 # and then fetch them from the Internet.
@@ -38,8 +42,9 @@ LAB_SETTINGS = {
 
 @dataclass
 class Lab:
-    """A running JupyterLab: where it listens and what it writes."""
+    """A running JupyterLab or Notebook 7 (`app`: "lab" or "notebook"): where it listens and what it writes."""
 
+    app: str
     url: str
     token: str
     root: Path
@@ -48,7 +53,7 @@ class Lab:
     process: subprocess.Popen
 
     def open_url(self, path: str) -> str:
-        return f"{self.url}/lab/tree/{path}?token={self.token}"
+        return f"{self.url}/{NOTEBOOK_URLS[self.app]}/{path}?token={self.token}"
 
     def api(self, path: str, method: str = "GET") -> dict:
         request = urllib.request.Request(
@@ -96,13 +101,13 @@ def lab_env(base: Path) -> dict[str, str]:
 
 
 @contextmanager
-def jupyter_lab(root: Path, base: Path) -> Iterator[Lab]:
-    """`jupyter lab` serving `root`, ready to answer; shut down with its kernels afterwards."""
+def jupyter_lab(root: Path, base: Path, app: str = "lab") -> Iterator[Lab]:
+    """`jupyter lab` (or `jupyter notebook`) serving `root`, ready to answer; shut down with its kernels afterwards."""
     env = lab_env(base)
     port, token = free_port(), secrets.token_hex(16)
     command = [
         str(BIN / "jupyter"),
-        "lab",
+        app,
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
@@ -112,12 +117,12 @@ def jupyter_lab(root: Path, base: Path) -> Iterator[Lab]:
     ]
     if os.geteuid() == 0:  # CI containers run as root; jupyter refuses without this.
         command.append("--allow-root")
-    log = base / "jupyter-lab.log"
+    log = base / f"jupyter-{app}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    lab = Lab(f"http://127.0.0.1:{port}", token, root, Path(env["JUPYTER_RUNTIME_DIR"]), log, process)
+    lab = Lab(app, f"http://127.0.0.1:{port}", token, root, Path(env["JUPYTER_RUNTIME_DIR"]), log, process)
     try:
         _wait_until_up(lab)
         yield lab
@@ -129,13 +134,13 @@ def _wait_until_up(lab: Lab) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if lab.process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited ({lab.process.returncode}):\n{lab.log_tail()}")
+            raise RuntimeError(f"jupyter {lab.app} exited ({lab.process.returncode}):\n{lab.log_tail()}")
         try:
             lab.api("status")
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.25)
-    raise TimeoutError(f"jupyter lab did not answer within {START_TIMEOUT:g} s:\n{lab.log_tail()}")
+    raise TimeoutError(f"jupyter {lab.app} did not answer within {START_TIMEOUT:g} s:\n{lab.log_tail()}")
 
 
 def _kernel_pids(runtime: Path) -> list[int]:
@@ -180,16 +185,33 @@ def _shut_down(lab: Lab) -> None:
 # ---------------------------------------------------------------- the learner's side
 
 
+# The notebook's own toolbar, in JupyterLab as in Notebook 7: its kernel's name
+# and its execution indicator.  The indicator alone says idle before there is a
+# kernel at all (the name then reads "No Kernel"); after the name appears it
+# goes through connecting and unknown before saying idle again.
+_KERNEL_READY_JS = """name => {
+    const panel = [...document.querySelectorAll(".jp-NotebookPanel")].find(p => p.offsetParent !== null);
+    const bar = panel && panel.querySelector(".jp-NotebookPanel-toolbar");
+    const kernel = bar && bar.querySelector("[data-jp-item-name=kernelName]");
+    const status = bar && bar.querySelector(".jp-Notebook-ExecutionIndicator");
+    return !!kernel && kernel.textContent.trim() === name && !!status && status.dataset.status === "idle";
+}"""
+
+
 def run_all_cells(page: Page) -> Locator:
     """Run the notebook (Run › Run All Cells) once its kernel is idle; the quiz, once it is shown.
 
-    Idle as the status bar says it ("Python 3 (ipykernel) | Idle"): the
-    toolbar's indicator says idle before the kernel is even connected, and cells
-    run then were, under load, not run at all (no output, no error).  The quiz
-    counts as shown when its script (which keeps keys in the quiz) has run:
-    data-canhgiac-keys is then set on it.
+    Idle as the notebook's toolbar says it with the kernel's name beside it, and
+    in JupyterLab as its status bar says it too ("Python 3 (ipykernel) | Idle"):
+    cells run before the kernel was connected were, under load, not run at all
+    (no output, no error).  The menus are the same in JupyterLab and Notebook 7.
+    The quiz counts as shown when its script (which keeps keys in the quiz) has
+    run: data-canhgiac-keys is then set on it.
     """
-    expect(page.locator("#jp-main-statusbar")).to_contain_text("| Idle", timeout=60_000)
+    page.wait_for_function(_KERNEL_READY_JS, arg=KERNEL_NAME, timeout=60_000)
+    statusbar = page.locator("#jp-main-statusbar")
+    if statusbar.count():  # JupyterLab only
+        expect(statusbar).to_contain_text("| Idle", timeout=60_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     quiz = page.locator(".canhgiac-quiz[data-canhgiac-keys]")

@@ -1,4 +1,9 @@
-"""A released quiz answered in a real JupyterLab, in Chromium, then graded by nbgrader.
+"""A released quiz answered in a real JupyterLab and in Notebook 7, in Chromium, then graded by nbgrader.
+
+The learners are to use either: the whole session runs in JupyterLab 4
+(/lab/tree/quiz.ipynb from `jupyter lab`), then again in Notebook 7
+(/notebooks/quiz.ipynb from `jupyter notebook`), each on its own server and
+its own copy of the released notebook.
 
 One learner's session, in the order of the tests (each goes on from where the
 one before left the page): the quiz is opened and run, answered with the mouse
@@ -9,8 +14,8 @@ show them; then `nbgrader autograde` must give each question what the chosen
 answers deserve by the bank's key.
 
 The assignment is `nhan-biet`, the smallest with every kind of question,
-ordering included (`intro` has no ordering question).  JupyterLab runs on
-127.0.0.1 with its own temporary settings (see jupyterlab_helpers.py).
+ordering included (`intro` has no ordering question).  The servers run on
+127.0.0.1 with their own temporary settings (see jupyterlab_helpers.py).
 """
 
 import json
@@ -34,10 +39,12 @@ from nbgrader.api import Gradebook
 from playwright.sync_api import Locator, Page, expect
 
 from canhgiac.bank import load_bank
+from canhgiac.quiz.widgets import KIND_HINTS
 
 BIN = Path(sys.executable).parent
 ASSIGNMENT = "nhan-biet"
-LEARNER = "hv-lab"
+# The two applications the quiz must work in, as `jupyter <app>` names them.
+APPS = {"lab": "jupyterlab4", "notebook": "notebook7"}
 NOTEBOOK = "quiz.ipynb"
 QUESTIONS = load_bank(ROOT / "quizzes" / "bank").graded(ASSIGNMENT)
 BY_ID = {q.id: q for q in QUESTIONS}
@@ -100,20 +107,32 @@ def course(tmp_path_factory) -> Path:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    learner = base / "learner"
-    learner.mkdir()
-    shutil.copy(course / "release" / ASSIGNMENT / NOTEBOOK, learner / NOTEBOOK)
     return course
 
 
-@pytest.fixture(scope="module")
-def learner_folder(course) -> Path:
-    return course.parent / "learner"
+@pytest.fixture(scope="module", params=list(APPS), ids=list(APPS.values()))
+def app(request) -> str:
+    """The application, "lab" or "notebook": the whole session runs in JupyterLab, then in Notebook 7."""
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def lab(course, learner_folder):
-    with jupyter_lab(learner_folder, course.parent / "lab") as server:
+def learner(app) -> str:
+    return f"hv-{app}"
+
+
+@pytest.fixture(scope="module")
+def learner_folder(course, learner) -> Path:
+    """The learner's copy of the release (one per application: each writes its own answers.json)."""
+    folder = course.parent / learner
+    folder.mkdir()
+    shutil.copy(course / "release" / ASSIGNMENT / NOTEBOOK, folder / NOTEBOOK)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lab(app, course, learner_folder):
+    with jupyter_lab(learner_folder, course.parent / f"server-{app}", app) as server:
         yield server
 
 
@@ -154,6 +173,31 @@ def test_the_released_quiz_shows_every_question_unanswered(quiz):
             expect(box.get_by_role(role)).to_have_count(len(q.options))
             for option in q.options:
                 expect(box.get_by_role(role, name=option.text, exact=True)).not_to_be_checked()
+
+
+def test_a_screen_reader_hears_each_question_with_its_options(quiz):
+    """Are a question's options a group named by the question, so that a screen reader says which they answer?
+
+    ipywidgets alone names each option by its text only ("Đúng, radio button"):
+    the quiz's script makes the options a radio group, or a group, named by the
+    heading "Câu n. …" and described by the hint; the heading stays as it is.
+    The line beside the save button is a live region (role status) before
+    anything is saved, so that "Đã lưu lúc …" is announced when it appears.
+    """
+    for number, q in enumerate(QUESTIONS, 1):
+        name = f"Câu {number}. {q.text}"
+        expect(quiz.get_by_role("heading", name=name, exact=True)).to_have_count(1)
+        role, option_role = {"multiple": ("group", "checkbox"), "order": ("group", "combobox")}.get(
+            q.kind, ("radiogroup", "radio")
+        )
+        group = quiz.get_by_role(role, name=name, exact=True)
+        expect(group).to_have_accessible_description(KIND_HINTS[q.kind])
+        expect(group.get_by_role(option_role)).to_have_count(len(q.options))
+        for option in q.options:
+            expect(group.get_by_role(option_role, name=option.text, exact=True)).to_have_count(1)
+    status = quiz.get_by_role("status")
+    expect(status).to_have_count(1)
+    expect(status).to_have_text("")
 
 
 def test_answering_with_the_mouse(quiz):
@@ -199,8 +243,9 @@ def test_ordering_steps_with_the_mouse_and_the_keyboard(page, quiz):
     From question 4, Tab reaches the drop-downs: the third step is chosen with
     the arrow keys, the fourth by typing "b" (the first letter of "Bước") until
     it reads "Bước 4"; the first two are then picked from their lists.  Those
-    keys are JupyterLab's too (next cell, insert a cell): they must act on the
-    drop-down only, the focus staying on it and the notebook keeping its cells.
+    keys are JupyterLab's shortcuts too (next cell, insert a cell), which Notebook 7
+    reads before the quiz hears them: they must act on the drop-down only, the
+    focus staying on it and the notebook keeping its cells.
     """
     cells = notebook_cells(page)
     q6 = question(quiz, 6)
@@ -272,13 +317,20 @@ def test_every_option_can_be_read_whole(page, width):
         page.set_viewport_size(VIEWPORT)
 
 
-def test_autograde_scores_each_question_as_the_key_says(course, learner_folder):
+def test_autograde_scores_each_question_as_the_key_says(course, learner, learner_folder):
     """Submitted as saved, does `nbgrader autograde` give each question what the bank's key gives it?"""
     assert (learner_folder / "answers.json").exists(), "nothing was saved by the session above"
-    submitted = course / "submitted" / LEARNER / ASSIGNMENT
+    submitted = course / "submitted" / learner / ASSIGNMENT
     shutil.copytree(learner_folder, submitted, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     result = subprocess.run(
-        [str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--create", "--CourseDirectory.course_id=canhgiac"],
+        [
+            str(BIN / "nbgrader"),
+            "autograde",
+            ASSIGNMENT,
+            f"--student={learner}",
+            "--create",
+            "--CourseDirectory.course_id=canhgiac",
+        ],
         cwd=course,
         env=lab_env(course.parent / "cli"),
         capture_output=True,
@@ -289,6 +341,6 @@ def test_autograde_scores_each_question_as_the_key_says(course, learner_folder):
     # Some questions right and some not, or a score of all or nothing would pass unnoticed.
     assert 0 < sum(expected.values()) < sum(q.points for q in QUESTIONS)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "canhgiac") as gb:
-        submission = gb.find_submission(ASSIGNMENT, LEARNER)
+        submission = gb.find_submission(ASSIGNMENT, learner)
         got = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
     assert got == expected

@@ -1,4 +1,4 @@
-"""The quiz as ipywidgets in JupyterLab: one control per question, a progress line, a save button.
+"""The quiz as ipywidgets in JupyterLab 4 or Notebook 7: one control per question, a progress line, a save button.
 
 Answers are kept by option ID, never by position, so options can be shuffled
 for each learner; they are saved to answers.json beside the notebook because
@@ -26,6 +26,12 @@ KIND_HINTS = {
 }
 _WIDE = {"description_width": "initial"}
 QUIZ_CLASS = "canhgiac-quiz"
+# Marks for the quiz's script (below): what it names for screen readers.
+QUESTION_CLASS = "canhgiac-question"  # the heading "Câu n. …"
+HINT_CLASS = "canhgiac-hint"  # "Chọn một đáp án." and the like
+OPTIONS_CLASS = "canhgiac-options"  # the box of a question's controls: a group
+RADIOGROUP_CLASS = "canhgiac-radiogroup"  # … a radio group, for one answer
+STATUS_CLASS = "canhgiac-status"  # what the save button says: a live region
 
 # ipywidgets draws every option on one line of fixed height: in a narrow
 # notebook a long option was cut off ("…") in check boxes and drop-downs, and
@@ -47,17 +53,35 @@ QUIZ_CSS = f"""
 .{QUIZ_CLASS} .widget-dropdown {{ margin-bottom: 4px; }}
 """
 
-# JupyterLab's command-mode shortcuts apply whenever the focus is on something in
-# a notebook that is not a text field: a radio button, a check box, a drop-down
-# list.  Without this, a learner answering by keyboard leaves the quiz for the next
-# cell with the arrow keys instead of choosing a step, inserts a cell with B, cuts
-# the quiz with X or deletes it with D D.  Keys pressed in the quiz are kept from
-# reaching JupyterLab (their own action, choosing or moving the focus, still
-# happens); Ctrl/Cmd shortcuts and Escape still reach it.  It runs where the quiz
-# is shown, from a hidden output widget inside the quiz: JupyterLab trusts widget
-# outputs, and they are the widget's state, not the cell's outputs, so the
-# script is not saved in the learner's notebook.
-KEEP_KEYS_IN_QUIZ_JS = f"""
+# The quiz's script, for two things ipywidgets does not do.
+#
+# Keys.  JupyterLab's and Notebook 7's command-mode shortcuts apply whenever the
+# focus is on something in a notebook that is not a text field: a radio button, a
+# check box, a drop-down list.  Without this, a learner answering by keyboard
+# leaves the quiz for the next cell with the arrow keys instead of choosing a
+# step, inserts a cell with B, cuts the quiz with X or deletes it with D D.  Keys
+# pressed in the quiz are kept from reaching them (their own action, choosing or
+# moving the focus, still happens); Ctrl/Cmd shortcuts and Escape still reach
+# them.  JupyterLab reads shortcuts as a key bubbles up to the document, Notebook
+# 7 as it goes down from the document (capture phase), before anything in the
+# quiz hears it: keys are therefore stopped on the window, the first to see them,
+# by one listener for the page, for every quiz in it.
+#
+# Names for screen readers.  ipywidgets draws a question's options with nothing
+# that says which question they answer: a screen reader tabbing to an option read
+# only "Đúng, radio button".  The box of each question's options becomes a group
+# (a radio group for one answer) named by the question's heading and described by
+# its hint, so that it reads "Câu 2. …, radio group, Chọn Đúng hoặc Sai.; Đúng,
+# radio button".  The line beside the save button becomes a live region (role
+# status) from the start: a region created with its text, as the saved time used
+# to be, is not announced by every screen reader.  Widgets are drawn one by one,
+# after the script may have run: what is drawn later is named as it comes.
+#
+# It runs where the quiz is shown, from a hidden output widget inside the quiz:
+# JupyterLab and Notebook 7 trust widget outputs, and they are the widget's state,
+# not the cell's outputs, so the script is not saved in the learner's notebook.
+# data-canhgiac-keys on the quiz tells that it has run.
+QUIZ_JS = f"""
 (function (node) {{
   // Rendered before it is attached: wait (up to 30 s) until it is inside the quiz.
   var tries = 0;
@@ -67,11 +91,35 @@ KEEP_KEYS_IN_QUIZ_JS = f"""
       if (node && ++tries < 300) setTimeout(attach, 100);
       return;
     }}
-    if (quiz.dataset.canhgiacKeys) return;
+    if (!window.canhgiacKeepKeys) {{
+      window.canhgiacKeepKeys = true;
+      window.addEventListener("keydown", function (event) {{
+        var target = event.target;
+        if (!(target && target.closest && target.closest(".{QUIZ_CLASS}"))) return;
+        if (!(event.ctrlKey || event.metaKey || event.key === "Escape")) event.stopPropagation();
+      }}, true);
+    }}
+    if (quiz.dataset.canhgiacKeys) return;  // set up already: the script ran again in this quiz
+    function id(element) {{
+      if (!element.id) element.id = "canhgiac-" + (window.canhgiacIds = (window.canhgiacIds || 0) + 1);
+      return element.id;
+    }}
+    function name() {{
+      quiz.querySelectorAll(".{OPTIONS_CLASS}").forEach(function (options) {{
+        var box = options.parentElement;
+        var heading = box && box.querySelector(".{QUESTION_CLASS}");
+        var hint = box && box.querySelector(".{HINT_CLASS}");
+        options.setAttribute("role", options.classList.contains("{RADIOGROUP_CLASS}") ? "radiogroup" : "group");
+        if (heading) options.setAttribute("aria-labelledby", id(heading));
+        if (hint) options.setAttribute("aria-describedby", id(hint));
+      }});
+      quiz.querySelectorAll(".{STATUS_CLASS}").forEach(function (status) {{
+        status.setAttribute("role", "status");
+      }});
+    }}
+    name();
+    new MutationObserver(name).observe(quiz, {{ childList: true, subtree: true }});
     quiz.dataset.canhgiacKeys = "1";
-    quiz.addEventListener("keydown", function (event) {{
-      if (!(event.ctrlKey || event.metaKey || event.key === "Escape")) event.stopPropagation();
-    }});
   }})();
 }})(typeof element === "undefined" ? null : element);
 """
@@ -91,13 +139,14 @@ class QuestionControl:
         self.question = question
         kind = question["kind"]
         options = question["options"] if kind == "truefalse" else shuffled(question["options"], seed)
-        parts: list[w.Widget] = [w.HTML(f"<h3>Câu {number}. {_escape(question['text'])}</h3>")]
+        parts: list[w.Widget] = [
+            w.HTML(f"<h3 class='{QUESTION_CLASS}'>Câu {number}. {_escape(question['text'])}</h3>")
+        ]
         if question.get("scenario"):
             parts.append(
                 w.HTML(f"<blockquote><b>Tình huống:</b><br>{_escape(question['scenario'])}</blockquote>")
             )
-        parts.append(w.HTML(f"<p><i>{KIND_HINTS[kind]}</i></p>"))
-        label = f"Câu {number}"
+        parts.append(w.HTML(f"<p class='{HINT_CLASS}'><i>{KIND_HINTS[kind]}</i></p>"))
         if kind == "multiple":
             self.boxes = {
                 o["id"]: w.Checkbox(
@@ -123,14 +172,17 @@ class QuestionControl:
             self.radio = w.RadioButtons(
                 options=[(o["text"], o["id"]) for o in options],
                 value=None,
-                description=label,
-                style=_WIDE,
                 layout=w.Layout(width="auto"),
             )
             controls = [self.radio]
         for control in controls:
             control.observe(lambda _change: on_change(), names="value")
-        self.box = w.VBox(parts + controls, layout=w.Layout(margin="0 0 1.5em 0"))
+        # The controls in a box of their own, which the quiz's script names after the question.
+        group = w.VBox(controls)
+        group.add_class(OPTIONS_CLASS)
+        if kind not in ("multiple", "order"):
+            group.add_class(RADIOGROUP_CLASS)
+        self.box = w.VBox([*parts, group], layout=w.Layout(margin="0 0 1.5em 0"))
 
     def value(self) -> list[str]:
         kind = self.question["kind"]
@@ -181,6 +233,7 @@ class Quiz:
         learner = learner or getpass.getuser()
         self.progress = w.HTML()
         self.status = w.HTML()
+        self.status.add_class(STATUS_CLASS)
         self.controls = [
             QuestionControl(i, q, f"{learner}:{q['id']}", self._update_progress)
             for i, q in enumerate(spec["questions"], 1)
@@ -200,7 +253,7 @@ class Quiz:
         footer = w.HBox([self.save_button, self.status])
         # The progress line shows at the top and again beside the save button.
         keys = w.Output(layout=w.Layout(display="none"))
-        keys.append_display_data(Javascript(KEEP_KEYS_IN_QUIZ_JS))
+        keys.append_display_data(Javascript(QUIZ_JS))
         self.widget = w.VBox(
             [header, self.progress, *[c.box for c in self.controls], self.progress, footer, keys]
         )
@@ -216,12 +269,12 @@ class Quiz:
     def save(self) -> Path | None:
         if is_course_source(self.folder):
             self.status.value = (
-                "<span role='status'>Đây là sổ tay nguồn của cán bộ phụ trách: bài làm thử không được lưu, "
-                "để không bị phát hành cùng bài kiểm tra.</span>"
+                "Đây là sổ tay nguồn của cán bộ phụ trách: bài làm thử không được lưu, "
+                "để không bị phát hành cùng bài kiểm tra."
             )
             return None
         path = save_answers(self.answers(), self.folder)
-        self.status.value = f"<span role='status'>Đã lưu lúc {datetime.now():%H:%M:%S}.</span>"
+        self.status.value = f"Đã lưu lúc {datetime.now():%H:%M:%S}."
         return path
 
 
