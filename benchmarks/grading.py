@@ -36,7 +36,6 @@ Run: .venv/bin/python benchmarks/grading.py [--n N] [--seed S] [--repeat K | --q
 
 import argparse
 import json
-import os
 import random
 import shutil
 import statistics
@@ -54,15 +53,16 @@ from nbgrader.api import Gradebook
 
 from canhgiac.bank import Question, load_bank
 from canhgiac.quiz.answers import ANSWERS_FILE
+from canhgiac.tools import BIN, tool_env
 
 REPO = Path(__file__).resolve().parents[1]
 BANK = REPO / "quizzes" / "bank"
-BIN = Path(sys.executable).parent
+
 ASSIGNMENT = "final"
 COURSE_ID = "canhgiac"
 NOTEBOOK = "quiz.ipynb"
 # nbgrader runs `alembic` and `jupyter` from PATH: the venv's, as a trainer's shell would have it.
-ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+ENV = tool_env()
 P_KEY, P_UNANSWERED = 0.5, 0.1  # per question; otherwise a random well-formed answer
 
 

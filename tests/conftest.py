@@ -1,7 +1,6 @@
 """Shared fixtures: the book built once per test session through the real CLI, and served."""
 
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -9,9 +8,10 @@ import pytest
 
 from canhgiac.browser import chromium_executable
 from canhgiac.serve import make_server
+from canhgiac.tools import BIN
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+
 CHROMIUM = chromium_executable()
 
 

@@ -14,7 +14,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +24,11 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-BIN = Path(sys.executable).parent
+from canhgiac.tools import (
+    BIN,  # noqa: E402
+    tool_env,
+)
+
 START_TIMEOUT = 60.0
 # A kernel round trip (a click reaching the kernel and the progress line coming back).
 KERNEL_MS = 20_000
@@ -96,8 +99,7 @@ def lab_env(base: Path) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value), encoding="utf-8")
     env.update({name: str(folder) for name, folder in folders.items()})
-    env["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    return env
+    return tool_env(env)
 
 
 @contextmanager

@@ -9,9 +9,7 @@ deserve, computed here from the bank's key, not from the scoring code.
 
 import base64
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -19,12 +17,13 @@ import pytest
 from nbgrader.api import Gradebook
 
 from canhgiac.bank import load_bank
+from canhgiac.tools import BIN, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+
 ASSIGNMENT = "final"
 # nbgrader runs `alembic` and `jupyter` from PATH: the venv's, as a trainer's shell would have it.
-ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+ENV = tool_env()
 
 
 def nbgrader(*args: str, cwd: Path, exchange: Path) -> str:

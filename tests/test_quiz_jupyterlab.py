@@ -21,7 +21,6 @@ ordering included (`intro` has no ordering question).  The servers run on
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -40,8 +39,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from canhgiac.bank import load_bank
 from canhgiac.quiz.widgets import KIND_HINTS
+from canhgiac.tools import BIN
 
-BIN = Path(sys.executable).parent
 ASSIGNMENT = "nhan-biet"
 # The two applications the quiz must work in, as `jupyter <app>` names them.
 APPS = {"lab": "jupyterlab4", "notebook": "notebook7"}

@@ -24,12 +24,6 @@ class Bank:
     def questions(self) -> list[Question]:
         return [q for f in self.files.values() for q in f.questions]
 
-    def assignment_of(self, question_id: str) -> str:
-        for bank_file in self.files.values():
-            if any(q.id == question_id for q in bank_file.questions):
-                return bank_file.assignment
-        raise KeyError(question_id)
-
     def practice(self, chapter: str) -> list[Question]:
         """The practice (self-check) questions of a chapter, as the book shows them."""
         return [q for f in self.files.values() if f.assignment == chapter for q in f.questions if q.practice]

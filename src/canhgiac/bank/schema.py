@@ -8,6 +8,15 @@ from canhgiac.text import nfc
 
 Kind = Literal["single", "multiple", "truefalse", "order", "scenario"]
 
+# What the learner is told to do, kind by kind: the same in the book and in the notebook.
+KIND_HINTS = {
+    "single": "Chọn một đáp án.",
+    "scenario": "Chọn cách xử lý đúng nhất.",
+    "truefalse": "Chọn Đúng hoặc Sai.",
+    "multiple": "Chọn tất cả các đáp án đúng.",
+    "order": "Chọn thứ tự cho từng bước (1 là bước đầu tiên).",
+}
+
 # IDs are used in file names, nbgrader cell IDs and answers.json keys: keep them plain.
 _ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 TRUE_FALSE_IDS = ("dung", "sai")
@@ -63,9 +72,9 @@ class Question(BaseModel):
 
     def is_correct(self, chosen: list[str]) -> bool:
         """Is `chosen` (option IDs, in order for ordering questions) exactly the answer?"""
-        if self.kind == "order":
-            return list(chosen) == self.answer
-        return sorted(set(chosen)) == sorted(self.answer) and len(chosen) == len(set(chosen))
+        from canhgiac.quiz.scoring import score  # the one scoring rule
+
+        return score(self.kind, self.answer, [o.id for o in self.options], self.points, chosen).full
 
 
 class BankFile(BaseModel):

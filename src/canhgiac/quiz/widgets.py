@@ -15,15 +15,10 @@ from pathlib import Path
 import ipywidgets as w
 from IPython.display import Javascript
 
+from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.quiz.answers import load_answers, save_answers
+from canhgiac.text import html_lines
 
-KIND_HINTS = {
-    "single": "Chọn một đáp án.",
-    "scenario": "Chọn cách xử lý đúng nhất.",
-    "truefalse": "Chọn Đúng hoặc Sai.",
-    "multiple": "Chọn tất cả các đáp án đúng.",
-    "order": "Chọn thứ tự cho từng bước (1 là bước đầu tiên).",
-}
 _WIDE = {"description_width": "initial"}
 QUIZ_CLASS = "canhgiac-quiz"
 # Marks for the quiz's script (below): what it names for screen readers.
@@ -140,11 +135,11 @@ class QuestionControl:
         kind = question["kind"]
         options = question["options"] if kind == "truefalse" else shuffled(question["options"], seed)
         parts: list[w.Widget] = [
-            w.HTML(f"<h3 class='{QUESTION_CLASS}'>Câu {number}. {_escape(question['text'])}</h3>")
+            w.HTML(f"<h3 class='{QUESTION_CLASS}'>Câu {number}. {html_lines(question['text'])}</h3>")
         ]
         if question.get("scenario"):
             parts.append(
-                w.HTML(f"<blockquote><b>Tình huống:</b><br>{_escape(question['scenario'])}</blockquote>")
+                w.HTML(f"<blockquote><b>Tình huống:</b><br>{html_lines(question['scenario'])}</blockquote>")
             )
         parts.append(w.HTML(f"<p class='{HINT_CLASS}'><i>{KIND_HINTS[kind]}</i></p>"))
         if kind == "multiple":
@@ -218,12 +213,6 @@ def is_course_source(folder: Path) -> bool:
     return folder.parent.name == "source" and (folder.parent.parent / "nbgrader_config.py").exists()
 
 
-def _escape(text: str) -> str:
-    from html import escape
-
-    return "<br>".join(escape(line) for line in text.strip().splitlines())
-
-
 class Quiz:
     """The whole quiz: questions, progress line and save button, bound to answers.json in `folder`."""
 
@@ -249,7 +238,7 @@ class Quiz:
         )
         self.save_button.on_click(lambda _button: self.save())
         self._update_progress()
-        header = w.HTML(f"<style>{QUIZ_CSS}</style><h2>{_escape(spec['title'])}</h2>")
+        header = w.HTML(f"<style>{QUIZ_CSS}</style><h2>{html_lines(spec['title'])}</h2>")
         footer = w.HBox([self.save_button, self.status])
         # The progress line shows at the top and again beside the save button.
         keys = w.Output(layout=w.Layout(display="none"))

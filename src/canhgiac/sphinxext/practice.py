@@ -21,23 +21,12 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from canhgiac.bank import Question, load_bank
+from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.datafile import DataError
-
-HINTS = {
-    "single": "Chọn một đáp án.",
-    "scenario": "Chọn cách xử lý đúng nhất.",
-    "truefalse": "Chọn Đúng hoặc Sai.",
-    "multiple": "Chọn tất cả các đáp án đúng.",
-    "order": "Chọn thứ tự cho từng bước (1 là bước đầu tiên).",
-}
+from canhgiac.text import html_lines
 
 
-def _text(value: str) -> str:
-    """Escape for HTML, keeping the author's line breaks."""
-    return "<br>".join(escape(line) for line in value.strip().splitlines())
-
-
-def _answer_text(q: Question) -> str:
+def _answerhtml_lines(q: Question) -> str:
     texts = {o.id: o.text for o in q.options}
     if q.kind == "order":
         return " → ".join(f"{i}. {texts[a]}" for i, a in enumerate(q.answer, 1))
@@ -48,7 +37,7 @@ def _options_html(q: Question, base: str) -> str:
     if q.kind == "order":
         positions = "".join(f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1))
         items = "".join(
-            f'<li><label for="{base}-{o.id}">{_text(o.text)}</label>'
+            f'<li><label for="{base}-{o.id}">{html_lines(o.text)}</label>'
             f'<select id="{base}-{o.id}" data-option="{o.id}">'
             f'<option value="">Chọn thứ tự</option>{positions}</select></li>'
             for o in q.options
@@ -57,7 +46,7 @@ def _options_html(q: Question, base: str) -> str:
     control = "checkbox" if q.kind == "multiple" else "radio"
     items = "".join(
         f'<li><input type="{control}" id="{base}-{o.id}" name="{base}" value="{o.id}">'
-        f'<label for="{base}-{o.id}">{_text(o.text)}</label></li>'
+        f'<label for="{base}-{o.id}">{html_lines(o.text)}</label></li>'
         for o in q.options
     )
     return f'<ul class="cg-options">{items}</ul>'
@@ -71,24 +60,24 @@ def question_html(q: Question, number: int) -> str:
     if q.scenario:
         scenario = (
             f'<div class="cg-scenario" id="{base}-scenario"><p class="cg-scenario-title">Tình huống</p>'
-            f"<p>{_text(q.scenario)}</p></div>"
+            f"<p>{html_lines(q.scenario)}</p></div>"
         )
         described = f"{base}-scenario {base}-hint"
     return (
         f'<form class="cg-quiz" id="{base}" data-kind="{q.kind}" '
         f"data-answer='{escape(json.dumps(q.answer))}' novalidate>"
         f'<fieldset aria-describedby="{described}">'
-        f'<legend><span class="cg-num">Câu {number}.</span> {_text(q.text)}</legend>'
+        f'<legend><span class="cg-num">Câu {number}.</span> {html_lines(q.text)}</legend>'
         f"{scenario}"
-        f'<p class="cg-hint" id="{base}-hint">{HINTS[q.kind]}</p>'
+        f'<p class="cg-hint" id="{base}-hint">{KIND_HINTS[q.kind]}</p>'
         f"{_options_html(q, base)}"
         "</fieldset>"
         '<button type="submit" class="cg-check">Kiểm tra</button>'
         '<div class="cg-feedback" role="status" aria-live="polite"></div>'
-        f'<div class="cg-explanation" hidden><p class="cg-answer">Đáp án đúng: {_text(_answer_text(q))}</p>'
-        f"<p><strong>Giải thích:</strong> {_text(q.explanation)}</p></div>"
-        f'<noscript><p class="cg-answer">Đáp án đúng: {_text(_answer_text(q))}</p>'
-        f"<p><strong>Giải thích:</strong> {_text(q.explanation)}</p></noscript>"
+        f'<div class="cg-explanation" hidden><p class="cg-answer">Đáp án đúng: {html_lines(_answerhtml_lines(q))}</p>'
+        f"<p><strong>Giải thích:</strong> {html_lines(q.explanation)}</p></div>"
+        f'<noscript><p class="cg-answer">Đáp án đúng: {html_lines(_answerhtml_lines(q))}</p>'
+        f"<p><strong>Giải thích:</strong> {html_lines(q.explanation)}</p></noscript>"
         "</form>"
     )
 
