@@ -46,6 +46,26 @@ def _assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _roster_import(args: argparse.Namespace) -> int:
+    from canhgiac.course import resolve_course
+    from canhgiac.roster import import_roster
+
+    course = resolve_course(args.course)
+    result = import_roster(course, Path(args.file))
+    print(
+        f"Đã nhập danh sách {args.file}: {result.added} học viên mới, {result.updated} học viên cập nhật "
+        f"(khóa học {course.root})."
+    )
+    return 0
+
+
+def _course_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--course",
+        help="thư mục khóa học nbgrader (mặc định quizzes/); nên để ngoài kho mã vì chứa dữ liệu cá nhân",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="canhgiac", description="Khóa học Cảnh giác.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     assign.add_argument("--bank", help="thư mục ngân hàng câu hỏi (mặc định quizzes/bank)")
     assign.add_argument("--book", help="thư mục các chương, để lấy tên bài (mặc định book/)")
     assign.set_defaults(func=_assign)
+
+    roster = sub.add_parser("roster", help="danh sách học viên").add_subparsers(dest="action", required=True)
+    roster_import = roster.add_parser(
+        "import", help="nhập danh sách học viên từ tệp CSV hoặc XLSX (Mã, Họ và tên, Cơ quan, Xã, Email)"
+    )
+    roster_import.add_argument("file", help="tệp danh sách (.csv UTF-8, có hoặc không BOM, hoặc .xlsx)")
+    _course_arg(roster_import)
+    roster_import.set_defaults(func=_roster_import)
 
     bank = sub.add_parser("bank", help="ngân hàng câu hỏi").add_subparsers(dest="action", required=True)
     for name, func, help_text in (

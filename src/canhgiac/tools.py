@@ -14,3 +14,9 @@ def tool_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def put_tools_on_path() -> None:
+    """Put this environment's commands first on this process's PATH (nbgrader's Gradebook runs `alembic`)."""
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != str(BIN):
+        os.environ["PATH"] = tool_env()["PATH"]

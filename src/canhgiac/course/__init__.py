@@ -1,0 +1,10 @@
+"""A trainer's course folder: nbgrader's folders and gradebook, our tables beside it, the rules.
+
+Every trainer command takes `--course DIR` (default: the checkout's `quizzes/`)
+so that the real course, which holds personal data, lives outside the repository.
+"""
+
+from canhgiac.course.folder import Course, resolve_course
+from canhgiac.course.rules import CourseRules
+
+__all__ = ["Course", "CourseRules", "resolve_course"]

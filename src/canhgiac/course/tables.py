@@ -1,0 +1,68 @@
+"""Our tables, in the same database as nbgrader's gradebook (SQLite or PostgreSQL).
+
+nbgrader's `student` table has no place for a learner's agency and commune, and
+its gradebook holds only the latest submission of each assignment.  These
+tables sit beside it, so that one transaction can change both, one backup holds
+both, and a report is one SQL query over both.
+"""
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    create_engine,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.schema import Table
+
+metadata = MetaData()
+
+# One row per learner of the roster; `id` is nbgrader's student id.
+learner = Table(
+    "canhgiac_learner",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("full_name", String(256), nullable=False),
+    Column("agency", String(256), nullable=False, default=""),
+    Column("commune", String(256), nullable=False, default=""),
+    Column("email", String(256), nullable=False, default=""),
+)
+
+# One row per graded attempt: each time `canhgiac grade` grades a submission
+# (nbgrader's submitted/<learner>/<assignment>/ with its timestamp), its scores
+# are copied here.  The unique key makes grading the same attempt twice a no-op.
+attempt = Table(
+    "canhgiac_attempt",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("learner_id", String(128), nullable=False, index=True),
+    Column("assignment", String(128), nullable=False),
+    # nbgrader's submission timestamp, as written in timestamp.txt.
+    Column("submitted_at", DateTime, nullable=False),
+    Column("graded_at", DateTime, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("max_score", Float, nullable=False),
+    UniqueConstraint("learner_id", "assignment", "submitted_at", name="canhgiac_attempt_once"),
+)
+
+# The score of each question in an attempt (question id = nbgrader's grade cell name).
+attempt_grade = Table(
+    "canhgiac_attempt_grade",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("canhgiac_attempt.id", ondelete="CASCADE"), primary_key=True),
+    Column("question_id", String(128), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("max_score", Float, nullable=False),
+)
+
+
+def open_engine(db_url: str) -> Engine:
+    """An engine on the course's database, with our tables created when missing."""
+    engine = create_engine(db_url, future=True)
+    metadata.create_all(engine)
+    return engine
