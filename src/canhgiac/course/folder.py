@@ -59,6 +59,9 @@ class Course:
     def gradebook(self) -> Gradebook:
         """nbgrader's gradebook of this course; close it (or use `with`) when done."""
         put_tools_on_path()  # a new gradebook runs `alembic` by name
+        if self.db_url.startswith("sqlite:///"):
+            # SQLite creates the file, not the folder: a new course starts with its roster.
+            Path(self.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return Gradebook(self.db_url, course_id=COURSE_ID)
 
     def folder(self, step: str) -> Path:
