@@ -38,14 +38,20 @@ quizzes: install
 	cd quizzes && for a in source/*/; do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/nbgrader generate_assignment "$$(basename $$a)" --force || exit 1; done
 
-# Debian's Chromium (Playwright drives it; no browser download) and axe-core
-# from the npm registry for the accessibility checks.
+# Debian's Chromium (Playwright drives it; no browser download), Debian's
+# PostgreSQL server (tests/postgres.py starts a throwaway one for the gradebook
+# tests) and axe-core from the npm registry for the accessibility checks.
 test-deps: install
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql (the tests start their own throwaway server)..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 	@command -v npm >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
@@ -61,6 +67,7 @@ test: test-deps lint
 bench: install test-deps
 	$(BIN)/python benchmarks/book.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf _build

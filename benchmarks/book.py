@@ -6,7 +6,7 @@ seconds: both builds run side by side on the same machine, interleaved
 the medians over --repeat rounds (3 by default; --quick runs 1).
 
 OURS   a temporary copy of the book sources (_config.yml, _toc.yml, book/,
-       quizzes/bank/), built with the repo's _config.yml.
+       notebooks/, quizzes/bank/), built with the repo's _config.yml.
 STOCK  a temporary copy of the same pages, _toc.yml and bank, with a minimal
        _config.yml: a title, no notebook execution, only the pages of the TOC,
        and just what the Markdown needs to parse - the directives and roles of
@@ -60,7 +60,7 @@ from canhgiac.serve import make_server
 REPO = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 STRICT = ["-W", "-n", "--keep-going"]  # as JB_STRICT in the Makefile
-SOURCES = ["_config.yml", "_toc.yml", "book", "quizzes/bank"]
+SOURCES = ["_config.yml", "_toc.yml", "book", "notebooks", "quizzes/bank"]
 CHANGED_PAGE = "book/nhan-biet.md"
 PAGES = {"thu-doan": "book/thu-doan.html", "thuat-ngu": "book/phu-luc/thuat-ngu.html"}
 VARIANTS = ("ours", "stock")

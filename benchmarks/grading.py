@@ -14,8 +14,13 @@ CONTENDERS (timed, time.perf_counter)  each grades a fresh copy of that course:
        serial   `nbgrader autograde final --create`, one run over all N
                 submissions (one kernel after another; nbgrader's startup is
                 paid once and shared by the N).
-       A later issue adds `canhgiac grade` (parallel): one more function of
-       CONTENDERS, taking the course folder and returning seconds.
+       parallel `canhgiac grade --jobs J` (J = the cores, or --jobs): J
+                processes running nbgrader's own autograde, one submission
+                after another each, and recording every attempt.
+       With --rounds R (1 by default) the contenders run R times, alternating,
+       and the medians are reported: a shared machine's load changes between
+       runs, and alternating spreads it over both.  The speed-up printed is
+       (serial seconds) / (parallel seconds); the goal on 2 cores is >= 1.8.
 
 BASELINE (timed, same machine, just before the contenders)  one execution of
        the same released notebook with nbclient (a fresh kernel each time, in a
@@ -27,11 +32,13 @@ BASELINE (timed, same machine, just before the contenders)  one execution of
 
 CHECK  after each contender, nbgrader's gradebook must hold a score for every
        question of every submission, and every submission's total must equal
-       the total computed here from the bank's key for the generated answers.
-       Otherwise the mismatches are printed and the exit status is 1: a fast
-       grading that grades wrongly is not a result.
+       the total computed here from the bank's key for the generated answers;
+       and every question's score must be the same in the gradebooks of all
+       contenders.  Otherwise the mismatches are printed and the exit status
+       is 1: a fast grading that grades wrongly is not a result.
 
-Run: .venv/bin/python benchmarks/grading.py [--n N] [--seed S] [--repeat K | --quick] [--json]
+Run: .venv/bin/python benchmarks/grading.py [--n N] [--seed S] [--repeat K | --quick] [--rounds R]
+                                            [--jobs J] [--json]
 """
 
 import argparse
@@ -52,6 +59,7 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
 from canhgiac.bank import Question, load_bank
+from canhgiac.grade.settings import cores
 from canhgiac.quiz.answers import ANSWERS_FILE
 from canhgiac.tools import BIN, tool_env
 
@@ -145,8 +153,21 @@ def nbgrader_autograde(course: Path) -> float:
     return time.perf_counter() - start
 
 
+JOBS: int | None = None  # --jobs; None: one per core, as `canhgiac grade` does by default
+
+
+def canhgiac_grade(course: Path) -> float:
+    """`canhgiac grade` over all submissions, JOBS at a time."""
+    start = time.perf_counter()
+    jobs = ["--jobs", str(JOBS)] if JOBS else []
+    command("canhgiac", "grade", "--course", str(course), *jobs, cwd=course)
+    return time.perf_counter() - start
+
+
+SERIAL, PARALLEL = "nbgrader autograde (serial)", "canhgiac grade (parallel)"
 CONTENDERS: dict[str, Callable[[Path], float]] = {
-    "nbgrader autograde (serial)": nbgrader_autograde,
+    SERIAL: nbgrader_autograde,
+    PARALLEL: canhgiac_grade,
 }
 
 
@@ -175,6 +196,19 @@ def baseline(course: Path, learner: str, repeat: int) -> list[float]:
 # --- check -------------------------------------------------------------------------------------
 
 
+def question_scores(course: Path) -> dict[str, dict[str, float | None]]:
+    """Every question's score in the gradebook, by learner (None: not graded)."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        return {
+            submission.student.id: {
+                g.name: (g.score if g.auto_score is not None or g.manual_score is not None else None)
+                for nb in submission.notebooks
+                for g in nb.grades
+            }
+            for submission in gb.assignment_submissions(ASSIGNMENT)
+        }
+
+
 def check_scores(
     course: Path, questions: list[Question], learners: dict[str, dict[str, list[str]]]
 ) -> list[str]:
@@ -187,7 +221,12 @@ def check_scores(
             except Exception as exc:  # nbgrader's MissingEntry, or anything worse
                 problems.append(f"{learner}: no submission in the gradebook ({type(exc).__name__})")
                 continue
-            scores = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
+            # nbgrader's `score` shows 0.0 for a question nobody graded: ask whether anybody did.
+            scores = {
+                g.name: (g.score if g.auto_score is not None or g.manual_score is not None else None)
+                for nb in submission.notebooks
+                for g in nb.grades
+            }
             missing = [q.id for q in questions if scores.get(q.id) is None]
             if missing:
                 problems.append(f"{learner}: no score for {', '.join(missing)}")
@@ -200,7 +239,7 @@ def check_scores(
 # --- run and report ----------------------------------------------------------------------------
 
 
-def run(n: int, seed: int, repeat: int, log: Callable[[str], None]) -> dict:
+def run(n: int, seed: int, repeat: int, rounds: int, log: Callable[[str], None]) -> dict:
     questions = load_bank(BANK).graded(ASSIGNMENT)
     learners = generate_answers(questions, n, seed)
     with tempfile.TemporaryDirectory(prefix="canhgiac-bench-grading-") as tmp:
@@ -209,27 +248,43 @@ def run(n: int, seed: int, repeat: int, log: Callable[[str], None]) -> dict:
         make_course(template, learners)
         log(f"baseline: {repeat} notebook execution(s) with nbclient")
         runs = baseline(template, next(iter(learners)), repeat)
-        contenders = {}
-        for name, grade in CONTENDERS.items():
-            course = Path(tmp) / f"course-{len(contenders)}"
-            shutil.copytree(template, course)
-            log(f"grading {n} submissions: {name}")
-            seconds = grade(course)
-            contenders[name] = {
-                "seconds": seconds,
-                "per_submission": seconds / n,
-                "problems": check_scores(course, questions, learners),
-            }
-            shutil.rmtree(course)
+        contenders = {name: {"runs": [], "problems": []} for name in CONTENDERS}
+        gradebooks: dict[str, dict] = {}
+        for round_number in range(rounds):
+            for index, (name, grade) in enumerate(CONTENDERS.items()):
+                course = Path(tmp) / f"course-{index}"
+                shutil.copytree(template, course)
+                log(f"round {round_number + 1}/{rounds}: grading {n} submissions: {name}")
+                contenders[name]["runs"].append(grade(course))
+                problems = check_scores(course, questions, learners)
+                scores = question_scores(course)
+                first = gradebooks.setdefault("first", {"name": name, "scores": scores})
+                if scores != first["scores"]:
+                    differ = sorted(
+                        k
+                        for k in scores.keys() | first["scores"].keys()
+                        if scores.get(k) != first["scores"].get(k)
+                    )
+                    problems.append(
+                        f"question scores differ from {first['name']}'s for {', '.join(differ[:10])}"
+                    )
+                contenders[name]["problems"] += [p for p in problems if p not in contenders[name]["problems"]]
+                shutil.rmtree(course)
     base = statistics.median(runs)
     for result in contenders.values():
+        result["seconds"] = statistics.median(result["runs"])
+        result["per_submission"] = result["seconds"] / n
         result["ratio"] = result["per_submission"] / base
+    speedup = contenders[SERIAL]["seconds"] / contenders[PARALLEL]["seconds"]
     return {
         "n": n,
         "seed": seed,
         "questions": len(questions),
+        "rounds": rounds,
+        "jobs": JOBS or cores(),
         "baseline": {"runs": runs, "median": base},
         "contenders": contenders,
+        "speedup": speedup,
     }
 
 
@@ -249,12 +304,22 @@ def print_table(result: dict) -> None:
         f"\nbaseline: one nbclient execution of the released notebook, "
         f"median {base['median']:.3f} s of {len(runs)}{spread}"
     )
+    rounds = result["rounds"]
+    if rounds > 1:
+        for name, c in result["contenders"].items():
+            print(
+                f"{name}: {rounds} rounds, {', '.join(f'{s:.1f}' for s in c['runs'])} s; the median is shown"
+            )
+    print(
+        f"\nspeed-up: serial nbgrader autograde / canhgiac grade (--jobs {result['jobs']}) = "
+        f"{result['speedup']:.2f} (goal on 2 cores: >= 1.8)"
+    )
     for name, c in result["contenders"].items():
         if c["problems"]:
             print(f"\n{name}: scores: {len(c['problems'])} mismatch(es):")
             print("\n".join(f"  {p}" for p in c["problems"]))
         else:
-            print(f"{name}: scores: all {result['n']} match")
+            print(f"{name}: scores: all {result['n']} match the key and each other")
 
 
 def main() -> int:
@@ -263,17 +328,21 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated answers")
     parser.add_argument("--repeat", type=int, default=3, help="baseline executions; the median is reported")
     parser.add_argument("--quick", action="store_true", help="10 submissions, one baseline execution")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating runs of the contenders; medians")
+    parser.add_argument("--jobs", type=int, help="canhgiac grade --jobs (default: one per core)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     n, repeat = (10, 1) if args.quick else (args.n, args.repeat)
-    if n < 1 or repeat < 1:
-        parser.error("--n and --repeat must be at least 1")
+    if n < 1 or repeat < 1 or args.rounds < 1 or (args.jobs is not None and args.jobs < 1):
+        parser.error("--n, --repeat, --rounds and --jobs must be at least 1")
+    global JOBS
+    JOBS = args.jobs
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     try:
-        result = run(n, args.seed, repeat, log)
+        result = run(n, args.seed, repeat, args.rounds, log)
     except CommandError as error:
         print(f"\n{error}:\n{error.output[-4000:]}", file=sys.stderr)
         return 1

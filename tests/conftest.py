@@ -30,6 +30,30 @@ def browser():
 
 
 @pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (tests/postgres.py); fails, never skips, when it cannot start."""
+    from postgres import PostgresUnavailable, start_postgres, stop_postgres
+
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL could not be started: {exc}", pytrace=False)
+    yield server
+    stop_postgres(server)
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory) -> Path:
+    """A course with the quizzes `intro` and `final` released and 8 learners (tests/course_factory.py).
+
+    Made once; a test that changes it works on a copy (course_factory.copy_course).
+    """
+    from course_factory import make_course
+
+    return make_course(tmp_path_factory.mktemp("released") / "course")
+
+
+@pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
     """The book built strictly (-W -n --keep-going) from the checkout into a fresh folder.
 

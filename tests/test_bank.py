@@ -116,3 +116,13 @@ def test_the_cli_reports_a_bad_bank_without_a_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert "thu-doan-p01" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_ordering_question_gives_its_order_away():
+    """Does no graded ordering question have its steps' IDs in the right order (a, b, c ...)?
+
+    Option IDs are public: the released notebook and the quiz's page of the book hold them.
+    """
+    for q in load_bank(ROOT / "quizzes" / "bank").graded():
+        if q.kind == "order":
+            assert q.answer != sorted(q.answer), f"{q.id}: the right order is the IDs' order"

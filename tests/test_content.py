@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from answer_key import key_leaks
 
 from canhgiac.bank import load_bank
 from canhgiac.facts import FACTS_FILE, load_facts
@@ -58,14 +59,52 @@ def test_contacts_reach_the_built_pages(built_book):
                 assert fact.href() in hrefs
 
 
-def test_no_graded_question_reaches_the_book(built_book):
-    """Is every graded (non-practice) question absent from the built book, text and ID alike?"""
+def test_the_book_holds_no_answer_key(built_book):
+    """Does no file of the built book hold the key of a graded question, plain or encoded?
+
+    The same check as for the released notebooks (tests/answer_key.py), on every
+    file of the site: pages, scripts, styles, the search index.
+    """
+    questions = load_bank(ROOT / "quizzes" / "bank").graded()
+    leaks = []
+    for path in sorted(p for p in built_book.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        leaks += [f"{path.relative_to(built_book)}: {leak}" for leak in key_leaks(text, questions)]
+    assert not leaks, "\n".join(leaks[:20])
+
+
+def test_graded_questions_are_only_on_their_quiz_page(built_book):
+    """Is each graded question on its quiz page, as a question without answer, and on no other page?"""
+    bank = load_bank(ROOT / "quizzes" / "bank")
     pages = _pages(built_book)
-    searchindex = (built_book / "searchindex.js").read_text(encoding="utf-8")
-    for q in load_bank(ROOT / "quizzes" / "bank").graded():
-        for needle in (q.id, q.text, q.explanation):
-            assert not any(needle in page for page in pages.values()), f"{q.id} is in the book"
-        assert f'"{q.id}"' not in searchindex
+    for assignment in filter(bank.graded, bank.assignments()):
+        quiz_page = built_book / "book" / "kiem-tra" / f"{assignment}.html"
+        page = html.unescape(pages[quiz_page])
+        # Nothing of the self-checks' answers: no data-answer, no "Đáp án đúng", no "Giải thích".
+        assert "data-answer" not in page and "Đáp án đúng" not in page and "Giải thích:" not in page
+        for q in bank.graded(assignment):
+            assert q.text in page, f"{q.id} is not on {quiz_page.name}"
+            others = [p for p, text in pages.items() if p != quiz_page and q.id in text]
+            assert not others, f"{q.id} is on {[str(p.relative_to(built_book)) for p in others]}"
+
+
+def test_every_quiz_has_its_page_in_the_book():
+    """Does every assignment of the bank have its page in the part "Bài kiểm tra", titled as its notebook?"""
+    import yaml
+
+    from canhgiac.assign.notebook import quiz_title
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    part = next(p for p in toc["parts"] if p["caption"] == "Bài kiểm tra")
+    files = [c["file"] for c in part["chapters"]]
+    captions = [p["caption"] for p in toc["parts"]]
+    assert captions[-2:] == ["Bài kiểm tra", "Phụ lục"], "the quizzes come after the lessons, before the appendix"
+    bank = load_bank(ROOT / "quizzes" / "bank")
+    for assignment in filter(bank.graded, bank.assignments()):
+        assert f"book/kiem-tra/{assignment}" in files, f"no page for {assignment} in _toc.yml"
+        source = (ROOT / "book" / "kiem-tra" / f"{assignment}.md").read_text(encoding="utf-8")
+        assert f"\n# {quiz_title(assignment, ROOT / 'book')}\n" in source
+        assert f"```{{graded-quiz}} {assignment}\n```" in source
 
 
 def test_the_sources_are_not_published(built_book):

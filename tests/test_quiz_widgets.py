@@ -1,10 +1,12 @@
 """The quiz widgets without a browser: do they save, restore and protect the answers?"""
 
 import json
+from collections import Counter
 
 import pytest
 
 from canhgiac.quiz.answers import load_answers, parse_answers, save_answers
+from canhgiac.quiz.order import fnv1a, mix, option_order
 from canhgiac.quiz.widgets import Quiz
 
 SPEC = {
@@ -71,6 +73,20 @@ def test_options_are_shuffled_per_learner_but_stable(tmp_path):
     }
     assert len({tuple(o) for o in orders.values()}) > 1
     assert orders["hv3"] == [o for o, _ in Quiz(SPEC, tmp_path, learner="hv3").controls[0].radio.options]
+    # The order of canhgiac.quiz.order, which the quiz's page of the book uses too.
+    shown = [oid for _, oid in Quiz(SPEC, tmp_path, learner="hv3").controls[0].radio.options]
+    assert shown == option_order("hv3", "q1", ["a", "b", "c"])
+
+
+def test_the_order_rule_is_the_documented_one():
+    """Is the options' order FNV-1a 32-bit, mixed by fmix32, sorted: a rule the book's page can mirror?"""
+    # FNV-1a's published test vectors.
+    assert (fnv1a(""), fnv1a("a"), fnv1a("foobar")) == (0x811C9DC5, 0xE40C292C, 0xBF9CF968)
+    key = {o: mix(fnv1a(f"HV001|q9|{o}")) for o in "abcd"}
+    assert option_order(" HV001 ", "q9", list("abcd")) == sorted("abcd", key=key.__getitem__)
+    # Every order of four options is about as likely as any other, over 2,400 learners.
+    counts = Counter(tuple(option_order(f"HV{i:04d}", "q9", list("abcd"))) for i in range(2400))
+    assert len(counts) == 24 and max(counts.values()) < 2 * 2400 / 24
 
 
 def test_a_trainers_source_folder_is_never_written(tmp_path):

@@ -42,7 +42,7 @@ def _assign(args: argparse.Namespace) -> int:
     book = Path(args.book) if args.book else default_bank_dir().parents[1] / "book"
     for path in write_sources(bank, course, book if book.is_dir() else None):
         print(f"Đã tạo {path}")
-    print("Tiếp theo: cd", course, "&& nbgrader generate_assignment <bài> (hoặc --all)")
+    print("Tiếp theo: cd", course, "&& nbgrader generate_assignment '*'  (mọi bài; hoặc tên một bài)")
     return 0
 
 
@@ -57,6 +57,71 @@ def _roster_import(args: argparse.Namespace) -> int:
         f"(khóa học {course.root})."
     )
     return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from canhgiac.collect import collect_files
+    from canhgiac.collect.summary import summary_lines
+    from canhgiac.course import resolve_course
+
+    course = resolve_course(args.course)
+    result = collect_files(course, [Path(f) for f in args.files])
+    course_arg = f" --course {args.course}" if args.course else ""
+    print("\n".join(summary_lines(result, course.root, course_arg)))
+    # Something was refused and nothing taken: a scheduled job should notice.
+    return 1 if result.refused and not (result.collected or result.duplicates) else 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from canhgiac.course import resolve_course
+    from canhgiac.grade import grade_course
+    from canhgiac.grade.summary import summary_lines
+
+    result = grade_course(resolve_course(args.course), jobs=args.jobs)
+    print("\n".join(summary_lines(result)))
+    return 1 if result.failed else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from canhgiac.course import resolve_course
+    from canhgiac.report import write_report
+
+    written = write_report(resolve_course(args.course), Path(args.out))
+    print(
+        f"Đã lập báo cáo trong {written.folder}: {written.learners} học viên, "
+        f"{written.completed} hoàn thành, {written.passed} đạt."
+    )
+    print(f"Mở {written.folder / written.files[0]} bằng trình duyệt; các bảng ở dạng CSV và report.xlsx.")
+    return 0
+
+
+def _certificates(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from canhgiac.certificates import write_certificates
+    from canhgiac.course import resolve_course
+
+    try:
+        issued = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print(f"Ngày không hợp lệ: {args.date} (cần dạng NNNN-TT-NN, ví dụ 2026-11-29)", file=sys.stderr)
+        return 2
+    result = write_certificates(resolve_course(args.course), Path(args.out), issued)
+    print(
+        f"Đã viết {len(result.files)} giấy chứng nhận vào {result.folder} "
+        f"({result.not_passed} học viên chưa đạt nên chưa có giấy)."
+    )
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"cần một số nguyên dương, không phải '{text}'")
+    return value
 
 
 def _course_arg(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +156,32 @@ def build_parser() -> argparse.ArgumentParser:
     roster_import.add_argument("file", help="tệp danh sách (.csv UTF-8, có hoặc không BOM, hoặc .xlsx)")
     _course_arg(roster_import)
     roster_import.set_defaults(func=_roster_import)
+
+    collect = sub.add_parser(
+        "collect",
+        help="nhận bài nộp qua thư điện tử hay tin nhắn (sổ tay, answers.json, tệp tải từ sách, tệp .zip)",
+    )
+    collect.add_argument("files", nargs="+", help="các tệp .ipynb, .json, .zip hoặc thư mục nhận được")
+    _course_arg(collect)
+    collect.set_defaults(func=_collect)
+
+    grade = sub.add_parser("grade", help="chấm mọi bài nộp mới bằng nbgrader, song song trên các nhân máy")
+    grade.add_argument("--jobs", type=_positive, help="số bài chấm cùng lúc (mặc định: số nhân của máy)")
+    _course_arg(grade)
+    grade.set_defaults(func=_grade)
+
+    report = sub.add_parser(
+        "report", help="lập báo cáo: hoàn thành và đạt theo cơ quan, xã; cần nhắc ai; phân tích câu hỏi"
+    )
+    report.add_argument("--out", required=True, help="thư mục ghi báo cáo (report.html, các tệp CSV, report.xlsx)")
+    _course_arg(report)
+    report.set_defaults(func=_report)
+
+    certificates = sub.add_parser("certificates", help="viết giấy chứng nhận PDF cho mỗi học viên đã đạt")
+    certificates.add_argument("--out", required=True, help="thư mục ghi các giấy chứng nhận (<mã học viên>.pdf)")
+    certificates.add_argument("--date", help="ngày cấp, dạng NNNN-TT-NN (mặc định: hôm nay)")
+    _course_arg(certificates)
+    certificates.set_defaults(func=_certificates)
 
     bank = sub.add_parser("bank", help="ngân hàng câu hỏi").add_subparsers(dest="action", required=True)
     for name, func, help_text in (

@@ -1,13 +1,13 @@
 """The quiz as ipywidgets in JupyterLab 4 or Notebook 7: one control per question, a progress line, a save button.
 
 Answers are kept by option ID, never by position, so options can be shuffled
-for each learner; they are saved to answers.json beside the notebook because
+for each learner (in the same order as on the quiz's page of the book: see
+canhgiac.quiz.order); they are saved to answers.json beside the notebook because
 nbgrader re-runs the notebook without a browser when it grades.  Reopening the
 notebook shows the saved answers again.
 """
 
 import getpass
-import random
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from IPython.display import Javascript
 
 from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.quiz.answers import load_answers, save_answers
+from canhgiac.quiz.order import option_order
 from canhgiac.text import html_lines
 
 _WIDE = {"description_width": "initial"}
@@ -120,20 +121,24 @@ QUIZ_JS = f"""
 """
 
 
-def shuffled(options: list[dict], seed: str) -> list[dict]:
-    """The options in an order fixed for this learner and question (same order at every reopening)."""
-    order = list(options)
-    random.Random(seed).shuffle(order)
-    return order
+def shuffled(options: list[dict], learner: str, question_id: str) -> list[dict]:
+    """The options in an order fixed for this learner and question: the same at every reopening,
+    and on the quiz's page of the book (canhgiac.quiz.order)."""
+    by_id = {o["id"]: o for o in options}
+    return [by_id[oid] for oid in option_order(learner, question_id, list(by_id))]
 
 
 class QuestionControl:
     """The control(s) for one question and how to read and set its answer as option IDs."""
 
-    def __init__(self, number: int, question: dict, seed: str, on_change: Callable[[], None]):
+    def __init__(self, number: int, question: dict, learner: str, on_change: Callable[[], None]):
         self.question = question
         kind = question["kind"]
-        options = question["options"] if kind == "truefalse" else shuffled(question["options"], seed)
+        options = (
+            question["options"]
+            if kind == "truefalse"
+            else shuffled(question["options"], learner, question["id"])
+        )
         parts: list[w.Widget] = [
             w.HTML(f"<h3 class='{QUESTION_CLASS}'>Câu {number}. {html_lines(question['text'])}</h3>")
         ]
@@ -224,8 +229,7 @@ class Quiz:
         self.status = w.HTML()
         self.status.add_class(STATUS_CLASS)
         self.controls = [
-            QuestionControl(i, q, f"{learner}:{q['id']}", self._update_progress)
-            for i, q in enumerate(spec["questions"], 1)
+            QuestionControl(i, q, learner, self._update_progress) for i, q in enumerate(spec["questions"], 1)
         ]
         saved = load_answers(self.folder)
         for control in self.controls:

@@ -8,10 +8,10 @@ the two builds.
 from sphinx.application import Sphinx
 
 from canhgiac import __version__
-from canhgiac.sphinxext import coverage, facts, practice
+from canhgiac.sphinxext import coverage, facts, graded, practice
 
 
 def setup(app: Sphinx) -> dict:
-    for module in (facts, coverage, practice):
+    for module in (facts, coverage, practice, graded):  # graded uses practice's settings
         module.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,62 @@
+"""Which attempt of a learner's quiz to grade next, and putting it where nbgrader grades it.
+
+An attempt is graded once its scores are in canhgiac_attempt (learner,
+assignment, time): that row is written after nbgrader's autograde has
+finished, in one transaction, so an attempt whose grading was killed is
+simply not graded yet, and is graded again.  A learner's attempts are graded
+oldest first, so that nbgrader's gradebook, which keeps one submission per
+quiz, ends with the latest, as after a submission through the exchange.
+"""
+
+from collections.abc import Set
+from datetime import datetime
+from pathlib import Path
+
+from canhgiac.collect.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt, find_attempts, move
+
+Key = tuple[str, str]  # (learner, assignment)
+
+
+def to_grade(
+    found: list[Attempt],
+    graded: Set[tuple[str, str, datetime]],
+    in_gradebook: datetime | None,
+    skip: Set[tuple[str, str, datetime]] = frozenset(),
+) -> list[Attempt]:
+    """The attempts to grade, in order: those not graded yet, oldest first; then the latest again
+    if nbgrader's gradebook would otherwise not end with it.
+
+    `found`: every attempt of one learner at one quiz; `graded`: the (learner, assignment, time)
+    of graded attempts; `in_gradebook`: the time of the submission nbgrader's gradebook holds;
+    `skip`: attempts whose grading failed in this run (graded again in the next run).
+    """
+    if not found:
+        return []
+
+    def key(a: Attempt) -> tuple[str, str, datetime]:
+        return (a.learner, a.assignment, a.submitted_at)
+
+    waiting = sorted(
+        (a for a in found if key(a) not in graded and key(a) not in skip), key=lambda a: a.submitted_at
+    )
+    latest = max(found, key=lambda a: a.submitted_at)
+    if key(latest) in skip:
+        return waiting
+    if waiting:
+        return waiting if waiting[-1] is latest else [*waiting, latest]
+    if latest.place == SUBMITTED and in_gradebook == latest.submitted_at:
+        return []
+    return [latest]
+
+
+def bring_to_submitted(root: Path, target: Attempt, graded: Set[tuple[str, str, datetime]]) -> Attempt:
+    """Put `target` in submitted/, moving the attempt there to attempts/ (graded) or pending/ (not yet)."""
+    if target.place == SUBMITTED:
+        return target
+    current = next(
+        (a for a in find_attempts(root, target.learner, target.assignment) if a.place == SUBMITTED), None
+    )
+    if current is not None:
+        done = (current.learner, current.assignment, current.submitted_at) in graded
+        move(root, current, ARCHIVED if done else PENDING)
+    return move(root, target, SUBMITTED)

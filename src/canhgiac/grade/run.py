@@ -1,0 +1,282 @@
+"""`canhgiac grade`: every new attempt autograded by nbgrader, N at a time, its scores recorded once."""
+
+import fcntl
+import queue
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import OperationalError
+
+from canhgiac.collect.attempts import Attempt, find_attempts, learners_and_assignments
+from canhgiac.course import Course
+from canhgiac.course.tables import metadata
+from canhgiac.datafile import DataError
+from canhgiac.grade.database import is_lock_error, wait_for_sqlite_locks
+from canhgiac.grade.plan import Key, bring_to_submitted, to_grade
+from canhgiac.grade.pool import Pool, Worker
+from canhgiac.grade.progress import Progress
+from canhgiac.grade.record import NotGraded, gradebook_times, graded_keys, question_scores, record_attempt
+from canhgiac.grade.review import failure_reason, review_notes, tampering_note
+from canhgiac.grade.settings import GradeSettings
+from canhgiac.quiz.answers import load_answers
+
+LOCK_FILE = ".canhgiac-grade.lock"
+# How often the loop wakes up to look for a grading that takes too long.
+TICK_SECONDS = 1.0
+
+
+class GradingBusy(DataError):
+    """Another `canhgiac grade` is grading this course."""
+
+
+@dataclass(frozen=True)
+class Graded:
+    learner: str
+    assignment: str
+    submitted_at: datetime
+    score: float
+    max_score: float
+    regraded: bool  # graded before; graded again so that nbgrader's gradebook ends with the latest attempt
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Failed:
+    learner: str
+    assignment: str
+    submitted_at: datetime
+    reason: str
+
+
+@dataclass
+class GradeResult:
+    graded: list[Graded] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    lock_retries: int = 0  # gradings done again because the SQLite gradebook was busy
+
+    @property
+    def review(self) -> list[Graded]:
+        return [g for g in self.graded if g.notes]
+
+
+@dataclass(frozen=True)
+class _Job:
+    key: Key
+    attempt: Attempt
+    regrade: bool
+
+
+@contextmanager
+def _only_run(root: Path) -> Iterator[None]:
+    """One `canhgiac grade` at a time on a course; the lock goes with the process, even when killed."""
+    with open(root / LOCK_FILE, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GradingBusy(
+                f"{root}: một lần chấm khác (canhgiac grade) đang chạy trên khóa học này."
+            ) from None
+        yield
+
+
+def _ensure_students(gradebook: Gradebook, learners: set[str]) -> None:
+    """Add learners nbgrader does not know yet (a course run with the exchange only) before grading.
+
+    nbgrader would add them itself, but two graders adding the same learner at once would collide.
+    """
+    for learner in sorted(learners):
+        try:
+            gradebook.find_student(learner)
+        except MissingEntry:
+            gradebook.add_student(learner)
+
+
+class _Grading:
+    """The state of one run: what is graded, what waits, which worker grades what."""
+
+    def __init__(self, course: Course, gradebook: Gradebook, settings: GradeSettings, stream: TextIO | None):
+        self.root = course.root
+        self.gradebook = gradebook
+        self.settings = settings
+        self.graded = graded_keys(gradebook)
+        self.times = gradebook_times(gradebook)
+        gradebook.db.rollback()  # hold no transaction open while the graders write
+        self.skip: set[tuple[str, str, datetime]] = set()
+        self.tries: Counter = Counter()
+        self.result = GradeResult()
+        keys = sorted(learners_and_assignments(self.root))
+        plans = {key: self._plan(key) for key in keys}
+        self.ready: deque[Key] = deque(key for key in keys if plans[key])
+        self.total = sum(len(plan) for plan in plans.values())
+        self.progress = Progress(self.total, stream)
+        self.pool = Pool(self.root)
+
+    def _plan(self, key: Key) -> list[Attempt]:
+        return to_grade(find_attempts(self.root, *key), self.graded, self.times.get(key), self.skip)
+
+    @property
+    def done(self) -> int:
+        return len(self.result.graded) + len(self.result.failed)
+
+    def _fail(self, attempt: Attempt, reason: str) -> None:
+        self.skip.add((attempt.learner, attempt.assignment, attempt.submitted_at))
+        self.result.failed.append(Failed(attempt.learner, attempt.assignment, attempt.submitted_at, reason))
+        self.progress.update(self.done, len(self.result.failed))
+
+    def _dispatch(self, worker: Worker) -> None:
+        """Give an idle worker the next attempt of a learner's quiz that has one."""
+        while self.ready and worker.job is None:
+            key = self.ready.popleft()
+            plan = self._plan(key)
+            if not plan:
+                continue
+            try:
+                target = bring_to_submitted(self.root, plan[0], self.graded)
+            except OSError as exc:
+                self._fail(plan[0], f"không chuyển được bài nộp vào submitted/ ({exc.strerror})")
+                self.ready.append(key)
+                continue
+            regrade = (target.learner, target.assignment, target.submitted_at) in self.graded
+            worker.send(
+                _Job(key, target, regrade), {"assignment": key[1], "learner": key[0]}, time.monotonic()
+            )
+
+    def _finished(self, worker: Worker, data: dict) -> None:
+        job: _Job | None = worker.job
+        if job is None or worker not in self.pool.workers:
+            return  # the answer of a worker stopped for taking too long: its job is counted as failed
+        worker.job = None
+        attempt = job.attempt
+        text = f"{data.get('error', '')}\n{data.get('log', '')}"
+        attempt_key = (attempt.learner, attempt.assignment, attempt.submitted_at)
+        if not data.get("ok"):
+            if is_lock_error(text) and self.tries[attempt_key] < self.settings.lock_retries:
+                self.tries[attempt_key] += 1
+                self.result.lock_retries += 1
+                self.ready.appendleft(job.key)  # graded again: the same grades, once the database is free
+                return
+            self._fail(attempt, failure_reason(data.get("error", ""), data.get("log", "")))
+            self.ready.append(job.key)
+            return
+        try:
+            scores = question_scores(self.gradebook, *attempt_key)
+            record_attempt(self.gradebook, *attempt_key, scores)
+        except NotGraded as exc:
+            self._fail(attempt, str(exc))
+            self.ready.append(job.key)
+            return
+        except OperationalError as exc:  # the gradebook busy or gone: not recorded, so graded at the next run
+            self._fail(attempt, f"không ghi được vào sổ điểm ({type(exc.orig).__name__}: {exc.orig})")
+            self.ready.append(job.key)
+            return
+        self.graded.add(attempt_key)
+        self.times[job.key] = attempt.submitted_at
+        notes = review_notes(data.get("log", ""))
+        tampering = tampering_note(attempt.folder, self.root / "release" / attempt.assignment)
+        if tampering:
+            notes.insert(0, tampering)
+        if any(s.needs_manual_grade for s in scores):
+            notes.append("có câu nbgrader đánh dấu cần chấm tay")
+        problem = load_answers(attempt.folder).file_problem
+        if problem:
+            notes.append(f"answers.json: {problem}")
+        self.result.graded.append(
+            Graded(
+                attempt.learner,
+                attempt.assignment,
+                attempt.submitted_at,
+                sum(s.score for s in scores),
+                sum(s.max_score for s in scores),
+                job.regrade,
+                tuple(notes),
+            )
+        )
+        self.progress.update(self.done, len(self.result.failed))
+        self.ready.append(job.key)
+
+    def _ended(self, worker: Worker) -> None:
+        """A worker stopped: its job failed; another worker takes its place while there is work."""
+        if worker not in self.pool.workers:
+            return  # retired already (stopped for taking too long), and replaced then
+        self.pool.retire(worker)
+        if worker.job is not None:
+            job, worker.job = worker.job, None
+            self._fail(job.attempt, f"tiến trình chấm bài dừng đột ngột: {worker.why_it_ended()}")
+            self.ready.append(job.key)
+        elif not worker.ready:
+            raise DataError(
+                f"{self.root}: không khởi động được nbgrader để chấm bài: {worker.why_it_ended()}"
+            )
+        if self.ready:
+            self.pool.start()
+
+    def _check_time(self) -> None:
+        now = time.monotonic()
+        for worker in list(self.pool.workers):
+            limit = self.settings.job_timeout if worker.job is not None else self.settings.startup_timeout
+            if (worker.job is not None or not worker.ready) and now - worker.started > limit:
+                job, worker.job = worker.job, None
+                self.pool.retire(worker, kill=True)
+                if job is None:
+                    raise DataError(f"{self.root}: nbgrader không khởi động được sau {limit:g} giây")
+                self._fail(job.attempt, f"chấm quá {limit:g} giây nên đã dừng (GradeSettings.job_timeout)")
+                self.ready.append(job.key)
+                self.pool.start()
+
+    def run(self, workers: int) -> GradeResult:
+        if not self.ready:
+            return self.result
+        self.progress.update(0)
+        try:
+            for _ in range(min(workers, len(self.ready))):
+                self.pool.start()
+            while any(w.job is not None for w in self.pool.workers) or (self.ready and self.pool.workers):
+                try:
+                    message = self.pool.messages.get(timeout=TICK_SECONDS)
+                except queue.Empty:
+                    message = None
+                if message is not None:
+                    worker = message.worker
+                    if message.data is None:
+                        self._ended(worker)
+                    elif message.data.get("ready"):
+                        worker.ready = True
+                    else:
+                        self._finished(worker, message.data)
+                self._check_time()
+                for idle in [w for w in self.pool.workers if w.ready and w.job is None]:
+                    self._dispatch(idle)
+        except BaseException:
+            for worker in list(self.pool.workers):
+                self.pool.retire(worker, kill=True)
+            raise
+        finally:
+            self.pool.close()
+            self.progress.finish()
+        return self.result
+
+
+def grade_course(
+    course: Course,
+    jobs: int | None = None,
+    settings: GradeSettings | None = None,
+    stream: TextIO | None = None,
+) -> GradeResult:
+    """Grade every attempt not graded yet, `jobs` at a time (default: one per core)."""
+    settings = settings or GradeSettings(config=course.config)
+    if not course.root.is_dir():
+        raise DataError(f"{course.root}: không có thư mục khóa học này")
+    wait_for_sqlite_locks()
+    with _only_run(course.root), course.gradebook() as gradebook:
+        metadata.create_all(gradebook.engine)
+        grading = _Grading(course, gradebook, settings, stream)
+        if grading.ready:
+            _ensure_students(gradebook, {learner for learner, _ in grading.ready})
+        return grading.run(settings.workers(jobs))

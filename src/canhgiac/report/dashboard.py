@@ -1,0 +1,120 @@
+"""The trainer's dashboard (notebooks/bang-dieu-khien.ipynb): the report's charts and tables, filtered.
+
+The gradebook is read once (read_course); choosing an agency, a commune or a
+quiz only recomputes the tables from that data, with the report's own
+functions, so the dashboard shows exactly what the report would for the same
+learners.
+"""
+
+from html import escape
+
+import ipywidgets as widgets
+from IPython.display import HTML, Image, display
+from sqlalchemy.exc import SQLAlchemyError
+
+from canhgiac.course import Course, CourseRules, resolve_course
+from canhgiac.datafile import DataError
+from canhgiac.report.charts import distribution_chart, questions_chart, rates_chart
+from canhgiac.report.html import number, reminders_html, rules_text, table_html
+from canhgiac.report.model import CourseData
+from canhgiac.report.read import read_course
+from canhgiac.report.settings import ReportSettings
+from canhgiac.report.tables import (
+    YES,
+    by_group,
+    learners_table,
+    questions_table,
+    quizzes_table,
+    reminders_table,
+    score_distribution_table,
+    statuses,
+)
+
+ALL = "(tất cả)"
+# The report's table styles, scoped to the dashboard's output so that JupyterLab's own page is untouched.
+CSS = """<style>
+.canhgiac-bang table { border-collapse: collapse; margin: 0.3em 0 1em; }
+.canhgiac-bang caption { text-align: left; font-weight: bold; }
+.canhgiac-bang th, .canhgiac-bang td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }
+.canhgiac-bang td.num { text-align: right; }
+.canhgiac-bang tr.total th, .canhgiac-bang tr.total td { font-weight: bold; }
+.canhgiac-bang .note { color: #555; font-size: 0.9em; }
+</style>"""
+
+
+def _html(text: str) -> HTML:
+    return HTML(f'{CSS}<div class="canhgiac-bang">{text}</div>')
+
+
+def _message(text: str) -> widgets.HTML:
+    return widgets.HTML(f'<p style="border-left:4px solid #E69F00;padding:0.5em 1em">{escape(text)}</p>')
+
+
+def show_view(
+    data: CourseData,
+    rules: CourseRules,
+    settings: ReportSettings,
+    agency: str | None = None,
+    commune: str | None = None,
+    quiz: str | None = None,
+) -> None:
+    """Display the figures of the learners of one agency and/or commune (None: all), for one quiz or all."""
+    view = data.filtered(agency, commune)
+    status = statuses(view, rules)
+    learners = learners_table(view, status)
+    n = len(learners.rows)
+    done, passed = learners.column("Hoàn thành").count(YES), learners.column("Đạt").count(YES)
+    where = ", ".join(x for x in (agency, commune) if x) or "toàn khóa học"
+    display(
+        _html(
+            f"<h2>{escape(where)}</h2><p>{number(n)} học viên: {number(done)} hoàn thành, "
+            f"{number(passed)} đạt. {escape(rules_text(rules))}</p>"
+        )
+    )
+    if not n:
+        display(_html("<p>Không có học viên nào ở đây.</p>"))
+        return
+    group = by_group(view, status, "commune" if agency else "agency")
+    display(Image(rates_chart(group)))
+    display(_html(table_html(group)))
+    display(_html(table_html(quizzes_table(view, rules))))
+    distribution = score_distribution_table(view, quiz)
+    display(Image(distribution_chart(distribution, rules.pass_mark)))
+    display(_html(table_html(distribution)))
+    questions = questions_table(view, settings, [quiz] if quiz else None)
+    if questions.rows:
+        display(Image(questions_chart(questions, settings)))
+    display(_html(table_html(questions)))
+    display(_html("<h3>Cần nhắc</h3>" + reminders_html(reminders_table(view, status))))
+
+
+def dashboard(course_dir: str | None = None) -> widgets.Widget:
+    """The dashboard of a course folder (None: the checkout's quizzes/), or a message saying what is missing."""
+    course: Course = resolve_course(course_dir)
+    try:
+        data = read_course(course)
+    except (DataError, SQLAlchemyError) as exc:
+        return _message(f"Không đọc được sổ điểm của khóa học {course.root}: {exc.__class__.__name__}: {exc}")
+    if not data.has_gradebook:
+        return _message(
+            f"Khóa học {course.root} chưa có sổ điểm. Hãy nhập danh sách học viên "
+            "(canhgiac roster import) và chấm bài (canhgiac grade), rồi chạy lại sổ tay này."
+        )
+    rules, settings = course.rules, ReportSettings(config=course.config)
+    agency = widgets.Dropdown(options=[ALL, *data.agencies()], description="Cơ quan")
+    commune = widgets.Dropdown(options=[ALL, *data.communes()], description="Xã")
+    quiz = widgets.Dropdown(options=[ALL, *data.quiz_names], description="Bài")
+
+    def communes_of(change) -> None:
+        chosen = None if change["new"] == ALL else change["new"]
+        commune.options = [ALL, *data.communes(chosen)]
+        commune.value = ALL
+
+    agency.observe(communes_of, names="value")
+
+    def show(agency: str, commune: str, quiz: str) -> None:
+        pick = lambda value: None if value == ALL else value  # noqa: E731
+        show_view(data, rules, settings, pick(agency), pick(commune), pick(quiz))
+
+    out = widgets.interactive_output(show, {"agency": agency, "commune": commune, "quiz": quiz})
+    return widgets.VBox([widgets.HBox([agency, commune, quiz]), out])

@@ -1,0 +1,376 @@
+/* A graded quiz of the Cảnh giác book (rendered by canhgiac.sphinxext.graded), handed in as a file.
+ *
+ * The page holds no answer key and scores nothing.  The learner's ID, name and
+ * answers are kept in the browser's local storage at every change, and restored
+ * when the page is opened again; "Nộp bài" warns about unanswered questions, then
+ * saves <learner ID>_<assignment>.json:
+ *   {"learner", "name", "assignment", "saved_at" (ISO 8601), "answers"}
+ * where "answers" is in the answers.json format of canhgiac.quiz.answers, built
+ * as the notebook builds it (canhgiac.quiz.widgets): answered questions only;
+ * for multiple answers the chosen IDs in the bank's order; for ordering
+ * questions the steps placed so far, by position.
+ * Options are shown in the learner's order, by the rule of canhgiac.quiz.order.
+ * No request, no library: it works offline once the page has loaded. */
+(() => {
+  "use strict";
+
+  const form = document.querySelector("form.cg-exam");
+  if (!form) return;
+
+  const assignment = form.dataset.assignment;
+  const STORAGE_KEY = `canhgiac:bai-kiem-tra:${assignment}`;
+  // The roster's rule for learner IDs (canhgiac.roster.read.ID_PATTERN).
+  const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+  const MESSAGES = {
+    learnerMissing: "Hãy nhập mã học viên mà cán bộ phụ trách đã cấp cho anh, chị.",
+    learnerInvalid:
+      "Mã học viên chỉ gồm chữ cái không dấu, chữ số và các dấu . _ - (không có dấu cách), " +
+      "bắt đầu bằng chữ cái hoặc chữ số.",
+    nameMissing: "Hãy nhập họ và tên.",
+    storageOff:
+      "Trình duyệt này không cho lưu tạm bài làm: hãy làm bài liền một lần và bấm “Nộp bài” trước khi đóng trang.",
+  };
+
+  const learnerInput = form.querySelector("#cg-exam-learner");
+  const nameInput = form.querySelector("#cg-exam-name");
+  const progressLines = [...form.querySelectorAll(".cg-exam-progress")];
+  const warning = form.querySelector(".cg-exam-warning");
+  const status = form.querySelector(".cg-exam-status");
+  const clearButton = document.querySelector(".cg-exam-clear");
+
+  // ---------------------------------------------------------------- the learner's order of options
+
+  const encoder = new TextEncoder();
+
+  /** FNV-1a 32-bit of the UTF-8 bytes of `text`. */
+  function fnv1a(text) {
+    let h = 0x811c9dc5;
+    for (const byte of encoder.encode(text)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+    return h;
+  }
+
+  /** MurmurHash3's fmix32. */
+  function mix(h) {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+  }
+
+  const learnerKey = (learner) => learner.normalize("NFC").trim();
+
+  /** Option IDs in the order that `learner` sees them: canhgiac.quiz.order.option_order. */
+  function optionOrder(learner, questionId, ids) {
+    const who = learnerKey(learner);
+    const keyed = ids.map((id) => [mix(fnv1a(`${who}|${questionId}|${id}`)), id]);
+    keyed.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    return keyed.map(([, id]) => id);
+  }
+
+  // ---------------------------------------------------------------- questions
+
+  const questions = [...form.querySelectorAll("fieldset.cg-exam-question")].map((fieldset, index) => {
+    const list = fieldset.querySelector(".cg-options");
+    const items = [...list.children]; // in the bank's order, as rendered
+    return {
+      number: index + 1,
+      id: fieldset.dataset.question,
+      kind: fieldset.dataset.kind,
+      fieldset,
+      list,
+      items,
+      bankOrder: items.map((li) => li.dataset.option),
+    };
+  });
+
+  function putInOrder(learner) {
+    for (const q of questions) {
+      if (q.kind === "truefalse") continue; // Đúng, then Sai, for everyone (as in the notebook)
+      const byId = new Map(q.items.map((li) => [li.dataset.option, li]));
+      q.list.append(...optionOrder(learner, q.id, q.bankOrder).map((id) => byId.get(id)));
+    }
+  }
+
+  /** A question's answer as option IDs, as the notebook saves it. */
+  function readQuestion(q) {
+    if (q.kind === "order") {
+      const placed = [...q.fieldset.querySelectorAll("select[data-option]")]
+        .filter((s) => s.value)
+        .map((s) => ({ id: s.dataset.option, position: Number(s.value) }));
+      placed.sort((a, b) => a.position - b.position || q.bankOrder.indexOf(a.id) - q.bankOrder.indexOf(b.id));
+      return placed.map((p) => p.id);
+    }
+    const checked = new Set([...q.fieldset.querySelectorAll("input:checked")].map((i) => i.value));
+    return q.bankOrder.filter((id) => checked.has(id));
+  }
+
+  function setQuestion(q, chosen) {
+    if (!Array.isArray(chosen)) chosen = [];
+    if (q.kind === "order") {
+      for (const select of q.fieldset.querySelectorAll("select[data-option]")) {
+        const position = chosen.indexOf(select.dataset.option);
+        select.value = position >= 0 && position < q.bankOrder.length ? String(position + 1) : "";
+      }
+      return;
+    }
+    for (const input of q.fieldset.querySelectorAll("input")) input.checked = chosen.includes(input.value);
+  }
+
+  function readAnswers() {
+    const answers = {};
+    for (const q of questions) {
+      const chosen = readQuestion(q);
+      if (chosen.length) answers[q.id] = chosen;
+    }
+    return answers;
+  }
+
+  /** What is still to do: "Câu n" unanswered, or an ordering question not fully or twice placed. */
+  function problems() {
+    const found = [];
+    for (const q of questions) {
+      if (q.kind === "order") {
+        const values = [...q.fieldset.querySelectorAll("select[data-option]")].map((s) => s.value);
+        const placed = values.filter(Boolean);
+        if (!placed.length) found.push({ q, what: "chưa trả lời" });
+        else if (placed.length < values.length) found.push({ q, what: "chưa xếp đủ các bước" });
+        else if (new Set(placed).size < placed.length) found.push({ q, what: "có hai bước cùng một thứ tự" });
+      } else if (!readQuestion(q).length) {
+        found.push({ q, what: "chưa trả lời" });
+      }
+    }
+    return found;
+  }
+
+  function showProgress() {
+    const done = questions.filter((q) => readQuestion(q).length).length;
+    for (const line of progressLines) line.textContent = `Đã trả lời ${done}/${questions.length} câu`;
+  }
+
+  // ---------------------------------------------------------------- local storage
+
+  let storageWorks = true;
+
+  function store() {
+    const draft = {
+      learner: learnerInput.value.trim(),
+      name: nameInput.value.trim(),
+      answers: readAnswers(),
+      updated_at: isoNow(),
+    };
+    try {
+      window.localStorage.setItem(STORAGE_KEY, JSON.stringify(draft));
+    } catch {
+      if (storageWorks) status.textContent = MESSAGES.storageOff;
+      storageWorks = false;
+    }
+  }
+
+  function restore() {
+    let draft = null;
+    try {
+      draft = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
+    } catch {
+      draft = null; // unreadable (or storage off): start afresh
+    }
+    if (!draft || typeof draft !== "object") return;
+    learnerInput.value = typeof draft.learner === "string" ? draft.learner : "";
+    nameInput.value = typeof draft.name === "string" ? draft.name : "";
+    const answers = draft.answers && typeof draft.answers === "object" ? draft.answers : {};
+    for (const q of questions) setQuestion(q, answers[q.id]);
+    if (Object.keys(answers).length || draft.learner) {
+      const when = draft.updated_at ? new Date(draft.updated_at) : null;
+      const at = when && !Number.isNaN(when.getTime()) ? ` (lưu lúc ${clock(when)} ngày ${day(when)})` : "";
+      status.textContent = `Đã mở lại bài đang làm trên máy này${at}.`;
+    }
+  }
+
+  // ---------------------------------------------------------------- time
+
+  const pad = (n) => String(n).padStart(2, "0");
+  const clock = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const day = (d) => `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+
+  /** The local time in ISO 8601 with its offset: 2026-01-05T09:30:00+07:00. */
+  function isoNow(d = new Date()) {
+    const offset = -d.getTimezoneOffset();
+    const sign = offset >= 0 ? "+" : "-";
+    const abs = Math.abs(offset);
+    return (
+      `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` +
+      `T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` +
+      `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+    );
+  }
+
+  // ---------------------------------------------------------------- handing in
+
+  function fieldError(input, message) {
+    const error = form.querySelector(`#${input.id}-error`);
+    error.textContent = message || "";
+    error.hidden = !message;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    return !message;
+  }
+
+  function learnerProblem() {
+    const learner = learnerInput.value.trim();
+    if (!learner) return MESSAGES.learnerMissing;
+    return ID_PATTERN.test(learner) ? "" : MESSAGES.learnerInvalid;
+  }
+
+  const nameProblem = () => (nameInput.value.trim() ? "" : MESSAGES.nameMissing);
+
+  /** Show what is wrong with the ID and the name; move the focus to the first field to correct. */
+  function checkLearner() {
+    const idOk = fieldError(learnerInput, learnerProblem());
+    const nameOk = fieldError(nameInput, nameProblem());
+    if (!idOk) learnerInput.focus();
+    else if (!nameOk) nameInput.focus();
+    return idOk && nameOk;
+  }
+
+  function hideWarning() {
+    warning.hidden = true;
+    warning.replaceChildren();
+  }
+
+  function showWarning(found) {
+    const intro = document.createElement("p");
+    intro.className = "cg-exam-warning-title";
+    intro.textContent = `Còn ${found.length} câu chưa làm xong:`;
+    const list = document.createElement("ul");
+    for (const { q, what } of found) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#${q.fieldset.id}`;
+      link.textContent = `Câu ${q.number}`;
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        q.fieldset.scrollIntoView({ block: "start" });
+        q.fieldset.querySelector("input, select").focus();
+      });
+      item.append(link, `: ${what}.`);
+      list.append(item);
+    }
+    const note = document.createElement("p");
+    note.textContent =
+      "Câu chưa trả lời, hay chưa xếp đủ các bước, được 0 điểm. Anh, chị có thể quay lại làm tiếp, " +
+      "hoặc vẫn nộp bài như hiện tại.";
+    const anyway = document.createElement("button");
+    anyway.type = "button";
+    anyway.className = "cg-exam-button";
+    anyway.textContent = "Vẫn nộp bài";
+    anyway.addEventListener("click", () => handIn(true));
+    const back = document.createElement("button");
+    back.type = "button";
+    back.className = "cg-exam-secondary";
+    back.textContent = "Quay lại làm tiếp";
+    back.addEventListener("click", () => {
+      const first = found[0].q.fieldset;
+      hideWarning();
+      first.scrollIntoView({ block: "start" });
+      first.querySelector("input, select").focus();
+    });
+    const actions = document.createElement("p");
+    actions.className = "cg-exam-actions";
+    actions.append(anyway, back);
+    warning.replaceChildren(intro, list, note, actions);
+    warning.hidden = false;
+    warning.focus();
+  }
+
+  function download(fileName, text) {
+    const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = fileName;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  function handIn(confirmed) {
+    status.textContent = "";
+    if (!checkLearner()) {
+      hideWarning();
+      return;
+    }
+    const found = problems();
+    if (found.length && !confirmed) {
+      showWarning(found);
+      return;
+    }
+    hideWarning();
+    const learner = learnerInput.value.trim();
+    const submission = {
+      learner,
+      name: nameInput.value.trim().replace(/\s+/g, " ").normalize("NFC"),
+      assignment,
+      saved_at: isoNow(),
+      answers: readAnswers(),
+    };
+    const fileName = `${learner}_${assignment}.json`;
+    download(fileName, `${JSON.stringify(submission, null, 2)}\n`);
+    store();
+    status.textContent =
+      `Đã lưu tệp bài làm ${fileName} lúc ${clock(new Date())}. ` +
+      "Hãy gửi tệp này cho cán bộ phụ trách theo hướng dẫn bên dưới.";
+  }
+
+  // ---------------------------------------------------------------- events
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    handIn(false);
+  });
+
+  // Enter in the ID or name field does not hand in the quiz (a browser would submit the form).
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches("input[type=text]")) {
+      event.preventDefault();
+      if (event.target === learnerInput) putInOrder(learnerInput.value);
+    }
+  });
+
+  form.addEventListener("input", () => {
+    showProgress();
+    store();
+  });
+  form.addEventListener("change", (event) => {
+    if (event.target === learnerInput) putInOrder(learnerInput.value);
+    // A field marked wrong is checked again when it changes, without moving the focus.
+    if (event.target === learnerInput && learnerInput.hasAttribute("aria-invalid")) {
+      fieldError(learnerInput, learnerProblem());
+    }
+    if (event.target === nameInput && nameInput.hasAttribute("aria-invalid")) fieldError(nameInput, nameProblem());
+    if (!warning.hidden && event.target.closest(".cg-exam-question")) hideWarning();
+    showProgress();
+    store();
+  });
+
+  clearButton?.addEventListener("click", () => {
+    if (!window.confirm("Xóa mã học viên, họ tên và mọi câu trả lời của bài này khỏi máy này?")) return;
+    try {
+      window.localStorage.removeItem(STORAGE_KEY);
+    } catch {
+      // nothing stored
+    }
+    form.reset();
+    for (const input of [learnerInput, nameInput]) fieldError(input, "");
+    hideWarning();
+    putInOrder("");
+    showProgress();
+    status.textContent = "Đã xóa bài làm của bài này khỏi máy này.";
+  });
+
+  restore();
+  putInOrder(learnerInput.value);
+  showProgress();
+  form.dataset.ready = "1"; // for tests: the page's script has run
+})();
