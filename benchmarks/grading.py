@@ -22,6 +22,12 @@ CONTENDERS (timed, time.perf_counter)  each grades a fresh copy of that course:
        runs, and alternating spreads it over both.  The speed-up printed is
        (serial seconds) / (parallel seconds); the goal on 2 cores is >= 1.8.
 
+CAPACITY (before each contender) J processes each running the same
+       CPU-bound loop, against one alone: how many times one core's work the
+       machine gives J busy processes right now (J on idle cores).  On a
+       machine shared with other work it is less, and so is any speed-up:
+       read the speed-up beside it.
+
 BASELINE (timed, same machine, just before the contenders)  one execution of
        the same released notebook with nbclient (a fresh kernel each time, in a
        folder holding one generated answers.json), repeated --repeat times (3;
@@ -236,6 +242,29 @@ def check_scores(
     return problems
 
 
+# --- the machine's parallel capacity, right now --------------------------------------------------
+
+SPIN = "x = 0\nfor i in range(8_000_000):\n    x += i\n"  # about half a second of one core's work
+
+
+def _spin_seconds(processes: int) -> float:
+    start = time.perf_counter()
+    running = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(processes)]
+    for process in running:
+        process.wait()
+    return time.perf_counter() - start
+
+
+def parallel_capacity(processes: int) -> float:
+    """How many times the work of one busy process `processes` of them get done at once, now.
+
+    On idle cores it is `processes`; on a machine shared with other work it is less.
+    """
+    alone = _spin_seconds(1)
+    together = _spin_seconds(processes)
+    return processes * alone / together
+
+
 # --- run and report ----------------------------------------------------------------------------
 
 
@@ -250,10 +279,12 @@ def run(n: int, seed: int, repeat: int, rounds: int, log: Callable[[str], None])
         runs = baseline(template, next(iter(learners)), repeat)
         contenders = {name: {"runs": [], "problems": []} for name in CONTENDERS}
         gradebooks: dict[str, dict] = {}
+        capacity = []
         for round_number in range(rounds):
             for index, (name, grade) in enumerate(CONTENDERS.items()):
                 course = Path(tmp) / f"course-{index}"
                 shutil.copytree(template, course)
+                capacity.append(parallel_capacity(JOBS or cores()))
                 log(f"round {round_number + 1}/{rounds}: grading {n} submissions: {name}")
                 contenders[name]["runs"].append(grade(course))
                 problems = check_scores(course, questions, learners)
@@ -285,6 +316,7 @@ def run(n: int, seed: int, repeat: int, rounds: int, log: Callable[[str], None])
         "baseline": {"runs": runs, "median": base},
         "contenders": contenders,
         "speedup": speedup,
+        "capacity": capacity,
     }
 
 
@@ -313,6 +345,12 @@ def print_table(result: dict) -> None:
     print(
         f"\nspeed-up: serial nbgrader autograde / canhgiac grade (--jobs {result['jobs']}) = "
         f"{result['speedup']:.2f} (goal on 2 cores: >= 1.8)"
+    )
+    capacity = result["capacity"]
+    print(
+        f"machine: {result['jobs']} busy processes did {statistics.median(capacity):.2f} times the work of one "
+        f"(median of {len(capacity)} checks, {min(capacity):.2f}-{max(capacity):.2f}; "
+        f"{result['jobs']:.2f} on idle cores); a machine shared with other work lowers any speed-up"
     )
     for name, c in result["contenders"].items():
         if c["problems"]:

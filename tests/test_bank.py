@@ -126,3 +126,17 @@ def test_no_ordering_question_gives_its_order_away():
     for q in load_bank(ROOT / "quizzes" / "bank").graded():
         if q.kind == "order":
             assert q.answer != sorted(q.answer), f"{q.id}: the right order is the IDs' order"
+
+
+@pytest.mark.parametrize("verdict", ["Đúng. ", "Sai. ", "sai, ", "Chưa đúng: "])
+def test_a_graded_explanation_opening_with_a_verdict_is_refused(tmp_path, verdict):
+    """Is a graded question whose explanation opens with "Đúng."/"Sai." refused (the feedback would tell
+    the answer to a learner who retakes), while a practice question (shown with its answer) may?"""
+    practice = GOOD.format(chapter="thu-doan").replace(
+        'explanation: "Vì vậy."', f'explanation: "{verdict}Vì vậy."'
+    )
+    assert load_bank(_bank(tmp_path, practice)).questions
+    graded = practice.replace("practice: true", "practice: false").replace("thu-doan-p01", "thu-doan-q01")
+    with pytest.raises(DataError) as err:
+        load_bank(_bank(tmp_path, graded))
+    assert "thu-doan-q01" in str(err.value) and "explanation" in str(err.value)

@@ -1,6 +1,13 @@
-"""`canhgiac certificates`: one PDF per learner who passed, none for the others, the name exactly as the roster's."""
+"""`canhgiac certificates`: one PDF per learner who passed, none for the others, the name exactly as the roster's.
 
+Run again, the folder follows who passes: new certificates for new passes,
+the others kept byte for byte with the date of their first issue, and those
+of learners who no longer pass deleted.
+"""
+
+import json
 import os
+import shutil
 import subprocess
 import unicodedata
 from datetime import date
@@ -8,7 +15,9 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from canhgiac.certificates import MANIFEST, write_certificates
 from canhgiac.certificates.wording import score_text, vietnamese_date
+from canhgiac.cli import main
 from canhgiac.course import Course
 from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.roster import import_roster
@@ -91,8 +100,10 @@ def test_one_certificate_per_learner_who_passed_and_none_for_the_others(issued):
     data, _, out, stdout = issued
     passed = _passed(data)
     assert 0 < len(passed) < len(data.roster), "the data must have learners who passed and learners who did not"
-    assert {p.name for p in out.iterdir()} == {f"{lid}.pdf" for lid in passed}
-    assert f"Đã viết {len(passed)} giấy chứng nhận" in stdout
+    assert {p.name for p in out.iterdir()} == {f"{lid}.pdf" for lid in passed} | {MANIFEST}
+    assert f"có {len(passed)} giấy chứng nhận" in stdout and f"{len(passed)} giấy mới" in stdout
+    issued = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["certificates"]
+    assert {lid: entry["issued"] for lid, entry in issued.items()} == dict.fromkeys(passed, "2026-11-29")
 
 
 def test_each_certificate_names_the_learner_as_the_roster_spells_it(issued):
@@ -113,3 +124,107 @@ def test_each_certificate_names_the_learner_as_the_roster_spells_it(issued):
         assert "ngày 29 tháng 11 năm 2026" in text.lower()  # "Ngày ..." when no place is set
         assert score_text(score, top) in text
     assert {n for n, *_ in NEW_NAMES} <= {roster[lid][0] for lid in _passed(data)}
+
+
+def test_a_certificate_says_passed_not_completed(issued):
+    """Does the certificate say the learner reached the course's requirement ("đạt yêu cầu"), never "hoàn thành"?
+
+    The report calls "hoàn thành" handing in every quiz, which a learner who
+    passed the final test may not have done.
+    """
+    _, _, out, _ = issued
+    for pdf in out.glob("*.pdf"):
+        text = PdfReader(pdf).pages[0].extract_text()
+        assert "Đã đạt yêu cầu khóa bồi dưỡng" in text and "Điểm bài kiểm tra cuối khóa:" in text
+        assert "hoàn thành" not in text.lower()
+
+
+# ------------------------------------------------------------------ running again
+
+
+@pytest.fixture
+def rerun(issued, tmp_path):
+    """A copy of the issued course and folder, and a way to run `canhgiac certificates` on them in-process."""
+    data, roster, out, _ = issued
+    course = tmp_path / "course"
+    shutil.copytree(out.parent / next(p.name for p in out.parent.iterdir() if (p / "gradebook.db").exists()), course)
+    folder = tmp_path / "chung-nhan"
+    shutil.copytree(out, folder)
+
+    def run(capsys, *extra: str) -> str:
+        assert main(["certificates", "--course", str(course), "--out", str(folder), *extra]) == 0
+        return capsys.readouterr().out
+
+    return data, course, folder, run, roster
+
+
+def _hand_in_a_worse_final(course, learners) -> None:
+    """As if these learners handed in the final test again and did worse: their latest attempt scores 0."""
+    from sqlalchemy import bindparam, create_engine, text
+
+    engine = create_engine(f"sqlite:///{course / 'gradebook.db'}")
+    query = text(
+        "UPDATE grade SET auto_score = 0, manual_score = NULL, extra_credit = NULL WHERE notebook_id IN ("
+        " SELECT sn.id FROM submitted_notebook sn JOIN submitted_assignment sa ON sa.id = sn.assignment_id"
+        " JOIN assignment a ON a.id = sa.assignment_id WHERE a.name = 'final' AND sa.student_id IN :ids)"
+    ).bindparams(bindparam("ids", expanding=True))
+    with engine.begin() as conn:
+        assert conn.execute(query, {"ids": sorted(learners)}).rowcount > 0
+    engine.dispose()
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.glob("*.pdf")}
+
+
+def test_running_again_keeps_every_certificate_and_its_first_date(rerun, capsys):
+    """Run again on another day, is every certificate left byte for byte, still dated by its first issue?"""
+    _, _, folder, run, _ = rerun
+    before = _snapshot(folder)
+    stdout = run(capsys)  # today, not 2026-11-29
+    assert _snapshot(folder) == before
+    assert f"{len(before)} giấy giữ nguyên" in stdout and "0 giấy mới" in stdout and "Đã xóa" not in stdout
+    for pdf in folder.glob("*.pdf"):
+        assert "ngày 29 tháng 11 năm 2026" in PdfReader(pdf).pages[0].extract_text().lower()
+
+
+def test_a_learner_who_no_longer_passes_loses_the_certificate(rerun, capsys):
+    """When some learners' latest final is worse, are exactly their certificates deleted and named, nothing else touched?"""
+    data, course, folder, run, roster = rerun
+    passed = sorted(_passed(data))
+    lost, still = set(passed[:2]), set(passed[2:])
+    assert still, "too few learners passed: change the seed"
+    _hand_in_a_worse_final(course, lost)
+    (folder / "ghi-chu.txt").write_text("của cán bộ", encoding="utf-8")
+    (folder / "mau-giay.pdf").write_bytes(b"%PDF- not a learner's")
+    before = _snapshot(folder)
+
+    stdout = run(capsys)
+    assert {p.stem for p in folder.glob("*.pdf")} == still | {"mau-giay"}
+    assert (folder / "ghi-chu.txt").read_text(encoding="utf-8") == "của cán bộ"
+    assert all(_snapshot(folder)[f"{lid}.pdf"] == before[f"{lid}.pdf"] for lid in still)
+    for lid in lost:
+        assert f"Đã xóa giấy chứng nhận của {roster[lid][0]} ({lid}) vì không còn đạt." in stdout
+    assert f"có {len(still)} giấy chứng nhận" in stdout
+    assert set(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["certificates"]) == still
+
+
+def test_a_new_date_dates_every_certificate_anew(rerun, capsys):
+    """With --date, is every certificate rewritten with that date, and is that date kept by the next run?"""
+    _, _, folder, run, _ = rerun
+    count = len(_snapshot(folder))
+    stdout = run(capsys, "--date", "2026-12-15")
+    assert f"{count} giấy viết lại" in stdout
+    run(capsys)
+    for pdf in folder.glob("*.pdf"):
+        assert "ngày 15 tháng 12 năm 2026" in PdfReader(pdf).pages[0].extract_text().lower()
+
+
+def test_a_folder_without_its_manifest_is_still_understood(rerun):
+    """Without the manifest (a folder from before it, or deleted), are the certificates still known and their dates kept?"""
+    _, course, folder, _, _ = rerun
+    (folder / MANIFEST).unlink()
+    before = _snapshot(folder)
+    result = write_certificates(Course(course), folder)
+    assert _snapshot(folder) == before and len(result.unchanged) == len(before) and not result.new
+    assert json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["certificates"]

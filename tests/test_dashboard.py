@@ -111,3 +111,26 @@ def test_the_dashboard_is_stored_clean_and_for_trainers():
     assert notebook.metadata["canhgiac"]["audience"] == "trainer"
     assert all(c.get("outputs", []) == [] for c in notebook.cells if c.cell_type == "code")
     assert "bang-dieu-khien" not in (ROOT / "_toc.yml").read_text(encoding="utf-8")
+
+
+def test_the_dashboard_takes_a_course_path_in_the_home_folder(course, monkeypatch):
+    """With COURSE = "~/...", does the dashboard read that course in the home folder, and name a mistyped one?"""
+    import ipywidgets as widgets
+
+    from canhgiac.report.dashboard import dashboard
+
+    monkeypatch.setenv("HOME", str(course.parent))
+    assert isinstance(dashboard(f"~/{course.name}"), widgets.VBox)
+    missing = dashboard("~/khoa-hoc-go-sai")
+    assert "Không có thư mục khóa học" in missing.value
+    assert str(course.parent.resolve() / "khoa-hoc-go-sai") in missing.value
+    assert not (course.parent / "khoa-hoc-go-sai").exists()
+
+
+def test_the_dashboard_names_a_mistake_in_the_course_settings(tmp_path):
+    """With `pass_mark = 0,8` in the course's nbgrader_config.py, does the dashboard say so instead of failing?"""
+    from canhgiac.report.dashboard import dashboard
+
+    (tmp_path / "nbgrader_config.py").write_text("c.CourseRules.pass_mark = 0,8\n", encoding="utf-8")
+    shown = dashboard(str(tmp_path)).value
+    assert "pass_mark" in shown and "0.8" in shown

@@ -10,12 +10,14 @@ numpy for the correlations, not with the report's code.
 import csv
 import io
 import os
+import re
 import subprocess
 import threading
 import warnings
 from datetime import date
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 from openpyxl import load_workbook
@@ -55,6 +57,12 @@ CSV_FILES = {
 }
 CHARTS = ("by_agency", "by_commune", "score_distribution", "questions")
 BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
+# The quizzes' titles, in the headings of the release notebooks (one with a comma, as a real chapter's).
+TITLES = {
+    "chuong-1": "Bài kiểm tra: Nhận biết hình ảnh, video bị cắt ghép",
+    "chuong-2": "Bài kiểm tra: Phòng ngừa",
+    "final": "Bài kiểm tra cuối khóa",
+}
 
 
 # ------------------------------------------------------------------ the rules, on small cases
@@ -187,6 +195,8 @@ def report(request, generated, tmp_path_factory):
     course = tmp_path_factory.mktemp(f"course-{request.param}")
     (course / "gradebook.db").write_bytes(db.read_bytes())
     (course / "nbgrader_config.py").write_text(f'c.CourseRules.attempt = "{request.param}"\n', encoding="utf-8")
+    for quiz in data.quizzes:
+        release_notebook(course, quiz, TITLES[quiz])
     out = course / "bao-cao"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -194,6 +204,14 @@ def report(request, generated, tmp_path_factory):
     glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert not glyphs, glyphs
     return out, request.param, data
+
+
+def release_notebook(course: Path, quiz: str, title: str) -> None:
+    """release/<quiz>/quiz.ipynb as `canhgiac assign` and nbgrader make it: the title heads its first cell."""
+    folder = course / "release" / quiz
+    folder.mkdir(parents=True)
+    cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nBài kiểm tra có 6 câu."), nbformat.v4.new_code_cell("")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "quiz.ipynb")
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -249,7 +267,7 @@ def test_every_learner_row_holds_the_scores_that_count(report):
         assert any(expect.total(lid, q) > latest.total(lid, q) for lid in data.latest for q in data.latest[lid])
     for lid, row in rows.items():
         for quiz in expect.quizzes:
-            assert close(row[quiz], expect.total(lid, quiz), 1e-9), (lid, quiz, row[quiz])
+            assert close(row[TITLES[quiz]], expect.total(lid, quiz), 1e-9), (lid, quiz, row[TITLES[quiz]])
         assert row["Hoàn thành"] == ("Có" if expect.completed(lid) else "Không"), lid
         assert row["Đạt"] == ("Có" if expect.passed(lid) else "Không"), lid
         agency, commune = expect.place[lid]
@@ -283,10 +301,11 @@ def test_quizzes_table(report):
     """Are each quiz's hand-ins, mean score and passes right?"""
     out, mode, data = report
     expect = Expect(data, mode)
-    rows = {r["Bài"]: r for r in read_csv(out / "quizzes.csv")}
+    rows = {r["Bài (mã)"]: r for r in read_csv(out / "quizzes.csv")}
     assert list(rows) == expect.quizzes
     n = len(expect.place)
     for quiz, row in rows.items():
+        assert row["Bài"] == TITLES[quiz]
         totals = [t for lid in expect.place if (t := expect.total(lid, quiz)) is not None]
         passed = sum(t >= PASS_MARK * expect.max[quiz] - 1e-9 for t in totals)
         assert int(row["Số câu"]) == len(data.quizzes[quiz])
@@ -324,11 +343,14 @@ def test_reminders_name_everyone_with_something_left_to_do(report):
     assert agencies == sorted(agencies, key=lambda a: (a == NOT_IN_ROSTER, agencies.index(a)))  # grouped
     for row in rows:
         lid = row["Mã"]
-        missing = [q for q in expect.quizzes if expect.total(lid, q) is None]
-        assert row["Chưa nộp"] == ", ".join(missing)
+        missing = [TITLES[q] for q in expect.quizzes if expect.total(lid, q) is None]
+        assert row["Chưa nộp"] == "; ".join(missing)
         final = expect.total(lid, "final")
         if final is not None and not expect.passed(lid):
-            assert row["Chưa đạt"].startswith("final (")
+            # As every number of the CSV files: a decimal dot.
+            share = re.fullmatch(r"Bài kiểm tra cuối khóa \((\d+(?:\.\d)?)%\)", row["Chưa đạt"])
+            assert share, row["Chưa đạt"]
+            assert close(share[1], 100 * final / expect.max["final"])
         else:
             assert row["Chưa đạt"] == ""
 
@@ -345,7 +367,7 @@ def test_question_analysis(report):
             row = rows[question]
             x = np.array([a[question] for a in attempts])
             rest = np.array([sum(a.values()) - a[question] for a in attempts])
-            assert row["Bài"] == quiz and int(row["Số bài làm"]) == len(x)
+            assert (row["Bài (mã)"], row["Bài"]) == (quiz, TITLES[quiz]) and int(row["Số bài làm"]) == len(x)
             assert close(row["Đúng hoàn toàn (%)"], 100 * np.mean(x == max_score))
             assert close(row["Độ dễ (%)"], 100 * x.mean() / max_score)
             varies = x.std() > 0 and rest.std() > 0
@@ -374,6 +396,36 @@ def test_the_workbook_holds_the_same_tables_as_the_csv_files(report):
                         assert (cell or "") == text, (name, want)
     finally:
         workbook.close()
+
+
+def test_csv_numbers_have_a_decimal_dot_and_percent_columns_bare_numbers(report):
+    """In every CSV file, is each number written with a dot, and does each "(%)" column hold numbers without "%"?"""
+    out, _, _ = report
+    for name in CSV_FILES.values():
+        for row in read_csv(out / name):
+            for column, cell in row.items():
+                assert not re.search(r"\d,\d", cell), (name, column, cell)
+                if column.endswith("(%)") and cell:
+                    float(cell)  # a bare number
+
+
+def test_the_html_page_names_quizzes_by_title_with_decimal_commas(report):
+    """Does report.html name each quiz by its title, never show the ids' column, and write decimals with a comma?"""
+    out, _, _ = report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>|data:image/png;base64,[^\"]+", " ", html.split("<main>")[1])
+    for title in TITLES.values():
+        assert title in text
+    assert "Bài (mã)" not in text and "Phân bố điểm: Bài kiểm tra cuối khóa" in text
+    assert re.search(r"Bài kiểm tra cuối khóa \(\d+,\d%\)", text), "no score below the pass mark with a comma"
+    assert not re.search(r"\d\.\d", text.split("Các tệp kèm theo")[0]), "a decimal dot in the HTML page"
+
+
+def test_a_quiz_without_a_notebook_is_named_after_its_id(tmp_path):
+    """With no release or source notebook to read a title from, is a quiz named "Bài kiểm tra: <id>"?"""
+    generate_gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", 3, quizzes=2, questions=2)
+    data = read_course(Course(tmp_path))
+    assert [data.title(q) for q in data.quiz_names] == ["Bài kiểm tra: chuong-1", "Bài kiểm tra cuối khóa"]
 
 
 def test_charts_are_valid_png_images(report):

@@ -118,14 +118,26 @@ def test_semicolons_and_utf16(tmp_path):
         ([ROWS[0], ",Không Có Mã,UBND,Xã,"], "dòng 3: thiếu mã học viên"),
         ([ROWS[0], "CB 9,Mã Có Dấu Cách,UBND,Xã,"], "dòng 3: mã 'CB 9' không hợp lệ"),
         ([ROWS[0], "CB009,,UBND,Xã,"], "dòng 3: thiếu họ và tên"),
+        ([ROWS[0], "CB 9,,UBND,Xã,"], "dòng 3: mã 'CB 9' không hợp lệ"),
     ],
-    ids=["duplicate", "empty-id", "bad-id", "empty-name"],
+    ids=["duplicate", "empty-id", "bad-id", "empty-name", "bad-id-and-empty-name"],
 )
 def test_bad_rows_are_named_by_row(tmp_path, rows, message):
     """Is a duplicate, empty or unusable ID, or a missing name, rejected with its row number?"""
     with pytest.raises(RosterError) as error:
         read_roster(write_csv(tmp_path / "roster.csv", [HEADER, *rows]))
     assert message in str(error.value)
+
+
+def test_every_problem_of_a_row_is_named(tmp_path):
+    """Is a row with an unusable ID and no name reported for both, on one line, and the next bad row too?"""
+    rows = [ROWS[0], "CB 9,,UBND,Xã,", ",,UBND,Xã,", "cb001,,UBND,Xã,"]
+    with pytest.raises(RosterError) as error:
+        read_roster(write_csv(tmp_path / "roster.csv", [HEADER, *rows]))
+    lines = str(error.value).splitlines()
+    assert any("dòng 3: mã 'CB 9' không hợp lệ" in line and line.endswith("; thiếu họ và tên") for line in lines)
+    assert "  - dòng 4: thiếu mã học viên; thiếu họ và tên" in lines
+    assert "  - dòng 5: mã 'cb001' trùng với dòng 2; thiếu họ và tên" in lines
 
 
 def test_missing_column(tmp_path):

@@ -1,11 +1,84 @@
-"""The `canhgiac` command: one subcommand per task of a learner's or trainer's day."""
+"""The `canhgiac` command: one subcommand per task of a learner's or trainer's day.
+
+Its help and its usage errors are in Vietnamese: argparse's own words
+("usage:", "options", "the following arguments are required"...) go through
+argparse's gettext hook, which `Parser` points at ARGPARSE_VI while it works.
+"""
 
 import argparse
 import json
+import os
+import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from canhgiac.datafile import DataError
+
+# argparse's messages (Python 3.11-3.13), by their English text.
+ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "đối số",
+    "options": "tùy chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "đối số %(argument_name)s: %(message)s",
+    "the following arguments are required: %s": "thiếu đối số bắt buộc: %s",
+    "unrecognized arguments: %s": "không hiểu các đối số: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "không có lựa chọn %(value)r (chọn một trong: %(choices)s)",
+    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
+    "expected one argument": "cần một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "expected %s argument": "cần %s giá trị",
+    "expected %s arguments": "cần %s giá trị",
+    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn %(option)s không rõ: có thể là %(matches)s",
+    "not allowed with argument %s": "không dùng được cùng đối số %s",
+    "ignored explicit argument %r": "tùy chọn này không nhận giá trị %r",
+    "one of the arguments %s is required": "cần một trong các đối số %s",
+    "unexpected option string: %s": "tùy chọn không mong đợi: %s",
+}
+
+
+@contextmanager
+def _vietnamese() -> Iterator[None]:
+    """argparse's gettext hook (its module-level `_` and `ngettext`) pointed at ARGPARSE_VI, for a while."""
+    saved = argparse._, argparse.ngettext
+    argparse._ = lambda message: ARGPARSE_VI.get(message, message)
+    argparse.ngettext = lambda one, many, n: ARGPARSE_VI.get(one if n == 1 else many, one if n == 1 else many)
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose headings, help and errors are in Vietnamese (its subcommands' too)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        with _vietnamese():
+            super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        with _vietnamese():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(self, args=None, namespace=None):
+        with _vietnamese():
+            return super().parse_known_args(args, namespace)
+
+    def error(self, message: str):
+        with _vietnamese():
+            super().error(message)
+
+    def format_usage(self) -> str:
+        with _vietnamese():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _vietnamese():
+            return super().format_help()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -33,16 +106,34 @@ def _bank_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _path(arg: str) -> Path:
+    """A path argument; `~` is the user's home even where the shell left it (`--out=~/bao-cao`)."""
+    return Path(arg).expanduser()
+
+
 def _assign(args: argparse.Namespace) -> int:
-    from canhgiac.assign.notebook import write_sources
+    from canhgiac.assign.notebook import NEW, UPDATED, write_sources
     from canhgiac.bank import default_bank_dir, load_bank
 
-    bank = load_bank(Path(args.bank) if args.bank else None)
-    course = Path(args.course) if args.course else default_bank_dir().parent
-    book = Path(args.book) if args.book else default_bank_dir().parents[1] / "book"
-    for path in write_sources(bank, course, book if book.is_dir() else None):
-        print(f"Đã tạo {path}")
-    print("Tiếp theo: cd", course, "&& nbgrader generate_assignment '*'  (mọi bài; hoặc tên một bài)")
+    bank = load_bank(_path(args.bank) if args.bank else None)
+    course = _path(args.course) if args.course else default_bank_dir().parent
+    book = _path(args.book) if args.book else default_bank_dir().parents[1] / "book"
+    sources = write_sources(bank, course, book if book.is_dir() else None)
+    if sources.config_created:
+        print(f"Đã tạo {sources.config}")
+    done = {NEW: "Đã tạo", UPDATED: "Đã cập nhật"}
+    for path, change in sources.notebooks:
+        print(f"{done.get(change, 'Không đổi')} {path}")
+    if sources.config_created:
+        print(
+            "Nếu sổ điểm đặt trên PostgreSQL, hãy ghi c.CourseDirectory.db_url vào nbgrader_config.py "
+            "ngay bây giờ, trước lệnh dưới đây."
+        )
+    print(f"Tiếp theo: cd {shlex.quote(str(course))} && nbgrader generate_assignment '*' --force")
+    print(
+        "  ('*': mọi bài, hoặc ghi tên một bài; --force: tạo lại cả bản phát đã có, "
+        "nếu không nbgrader bỏ qua những bài đã tạo.)"
+    )
     return 0
 
 
@@ -51,7 +142,7 @@ def _roster_import(args: argparse.Namespace) -> int:
     from canhgiac.roster import import_roster
 
     course = resolve_course(args.course)
-    result = import_roster(course, Path(args.file))
+    result = import_roster(course, _path(args.file))
     print(
         f"Đã nhập danh sách {args.file}: {result.added} học viên mới, {result.updated} học viên cập nhật "
         f"(khóa học {course.root})."
@@ -64,7 +155,7 @@ def _collect(args: argparse.Namespace) -> int:
     from canhgiac.collect.summary import summary_lines
     from canhgiac.course import resolve_course
 
-    course = resolve_course(args.course)
+    course = resolve_course(args.course).require_exists()
     result = collect_files(course, [Path(f) for f in args.files])
     course_arg = f" --course {args.course}" if args.course else ""
     print("\n".join(summary_lines(result, course.root, course_arg)))
@@ -77,7 +168,7 @@ def _grade(args: argparse.Namespace) -> int:
     from canhgiac.grade import grade_course
     from canhgiac.grade.summary import summary_lines
 
-    result = grade_course(resolve_course(args.course), jobs=args.jobs)
+    result = grade_course(resolve_course(args.course).require_exists(), jobs=args.jobs)
     print("\n".join(summary_lines(result)))
     return 1 if result.failed else 0
 
@@ -86,7 +177,7 @@ def _report(args: argparse.Namespace) -> int:
     from canhgiac.course import resolve_course
     from canhgiac.report import write_report
 
-    written = write_report(resolve_course(args.course), Path(args.out))
+    written = write_report(resolve_course(args.course).require_exists(), _path(args.out))
     print(
         f"Đã lập báo cáo trong {written.folder}: {written.learners} học viên, "
         f"{written.completed} hoàn thành, {written.passed} đạt."
@@ -106,10 +197,14 @@ def _certificates(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"Ngày không hợp lệ: {args.date} (cần dạng NNNN-TT-NN, ví dụ 2026-11-29)", file=sys.stderr)
         return 2
-    result = write_certificates(resolve_course(args.course), Path(args.out), issued)
+    result = write_certificates(resolve_course(args.course).require_exists(), _path(args.out), issued)
+    for learner_id, name in result.removed:
+        print(f"Đã xóa giấy chứng nhận của {name} ({learner_id}) vì không còn đạt.")
     print(
-        f"Đã viết {len(result.files)} giấy chứng nhận vào {result.folder} "
-        f"({result.not_passed} học viên chưa đạt nên chưa có giấy)."
+        f"Thư mục {result.folder} có {len(result.files)} giấy chứng nhận, của đúng những học viên đang đạt: "
+        f"{len(result.new)} giấy mới, {len(result.updated)} giấy viết lại, {len(result.unchanged)} giấy giữ nguyên"
+        f"{f', đã xóa {len(result.removed)} giấy' if result.removed else ''}. "
+        f"{result.not_passed} học viên chưa đạt nên chưa có giấy."
     )
     return 0
 
@@ -127,80 +222,148 @@ def _positive(text: str) -> int:
 def _course_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--course",
+        metavar="THƯ_MỤC",
         help="thư mục khóa học nbgrader (mặc định quizzes/); nên để ngoài kho mã vì chứa dữ liệu cá nhân",
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="canhgiac", description="Khóa học Cảnh giác.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _command(sub, name: str, summary: str, description: str = "") -> argparse.ArgumentParser:
+    """A subcommand: `summary` in the list of commands, and as the first line of its own help."""
+    text = summary[0].upper() + summary[1:] + "."
+    return sub.add_parser(name, help=summary, description=f"{text} {description}".strip())
 
-    serve = sub.add_parser("serve", help="phục vụ sách đã dựng tại máy này")
-    serve.add_argument("root", nargs="?", default="_build/html", help="thư mục sách đã dựng")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+
+def _commands(parser: argparse.ArgumentParser, dest: str):
+    return parser.add_subparsers(dest=dest, required=True, title="các lệnh", metavar="LỆNH")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="canhgiac",
+        description="Khóa học Cảnh giác: sách, bài kiểm tra và các lệnh của cán bộ phụ trách.",
+        epilog="Hướng dẫn của một lệnh: canhgiac LỆNH --help.",
+    )
+    sub = _commands(parser, "command")
+
+    serve = _command(sub, "serve", "phục vụ sách đã dựng tại máy này", "Mở địa chỉ in ra bằng trình duyệt.")
+    serve.add_argument(
+        "root",
+        nargs="?",
+        metavar="THƯ_MỤC",
+        default="_build/html",
+        help="thư mục sách đã dựng (mặc định _build/html)",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ĐỊA_CHỈ",
+        help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này)",
+    )
+    serve.add_argument("--port", type=int, default=8000, metavar="CỔNG", help="cổng (mặc định 8000)")
     serve.set_defaults(func=_serve)
 
-    assign = sub.add_parser(
-        "assign", help="tạo sổ tay nguồn nbgrader của các bài kiểm tra từ ngân hàng câu hỏi"
+    assign = _command(
+        sub,
+        "assign",
+        "tạo sổ tay nguồn nbgrader của các bài kiểm tra từ ngân hàng câu hỏi",
+        "Tạo thư mục khóa học và tệp nbgrader_config.py khi chưa có; sau đó chạy "
+        "nbgrader generate_assignment '*' --force trong thư mục khóa học.",
     )
-    assign.add_argument("--course", help="thư mục khóa học nbgrader (mặc định quizzes/)")
-    assign.add_argument("--bank", help="thư mục ngân hàng câu hỏi (mặc định quizzes/bank)")
-    assign.add_argument("--book", help="thư mục các chương, để lấy tên bài (mặc định book/)")
+    assign.add_argument("--course", metavar="THƯ_MỤC", help="thư mục khóa học nbgrader (mặc định quizzes/)")
+    assign.add_argument("--bank", metavar="THƯ_MỤC", help="thư mục ngân hàng câu hỏi (mặc định quizzes/bank)")
+    assign.add_argument(
+        "--book", metavar="THƯ_MỤC", help="thư mục các chương, để lấy tên bài (mặc định book/)"
+    )
     assign.set_defaults(func=_assign)
 
-    roster = sub.add_parser("roster", help="danh sách học viên").add_subparsers(dest="action", required=True)
-    roster_import = roster.add_parser(
-        "import", help="nhập danh sách học viên từ tệp CSV hoặc XLSX (Mã, Họ và tên, Cơ quan, Xã, Email)"
+    roster = _commands(_command(sub, "roster", "danh sách học viên"), "action")
+    roster_import = _command(
+        roster,
+        "import",
+        "nhập danh sách học viên từ tệp CSV hoặc XLSX (Mã, Họ và tên, Cơ quan, Xã, Email)",
+        "Kiểm tra cả tệp trước khi ghi: có lỗi thì không nhập gì và liệt kê mọi lỗi theo dòng.",
     )
-    roster_import.add_argument("file", help="tệp danh sách (.csv UTF-8, có hoặc không BOM, hoặc .xlsx)")
+    roster_import.add_argument(
+        "file", metavar="TỆP", help="tệp danh sách (.csv UTF-8, có hoặc không BOM, hoặc .xlsx)"
+    )
     _course_arg(roster_import)
     roster_import.set_defaults(func=_roster_import)
 
-    collect = sub.add_parser(
+    collect = _command(
+        sub,
         "collect",
-        help="nhận bài nộp qua thư điện tử hay tin nhắn (sổ tay, answers.json, tệp tải từ sách, tệp .zip)",
+        "nhận bài nộp qua thư điện tử hay tin nhắn (sổ tay, answers.json, tệp tải từ sách, tệp .zip)",
     )
-    collect.add_argument("files", nargs="+", help="các tệp .ipynb, .json, .zip hoặc thư mục nhận được")
+    collect.add_argument(
+        "files", nargs="+", metavar="TỆP", help="các tệp .ipynb, .json, .zip hoặc thư mục nhận được"
+    )
     _course_arg(collect)
     collect.set_defaults(func=_collect)
 
-    grade = sub.add_parser("grade", help="chấm mọi bài nộp mới bằng nbgrader, song song trên các nhân máy")
-    grade.add_argument("--jobs", type=_positive, help="số bài chấm cùng lúc (mặc định: số nhân của máy)")
+    grade = _command(sub, "grade", "chấm mọi bài nộp mới bằng nbgrader, song song trên các nhân máy")
+    grade.add_argument(
+        "--jobs", type=_positive, metavar="SỐ", help="số bài chấm cùng lúc (mặc định: số nhân của máy)"
+    )
     _course_arg(grade)
     grade.set_defaults(func=_grade)
 
-    report = sub.add_parser(
-        "report", help="lập báo cáo: hoàn thành và đạt theo cơ quan, xã; cần nhắc ai; phân tích câu hỏi"
+    report = _command(
+        sub, "report", "lập báo cáo: hoàn thành và đạt theo cơ quan, xã; cần nhắc ai; phân tích câu hỏi"
     )
-    report.add_argument("--out", required=True, help="thư mục ghi báo cáo (report.html, các tệp CSV, report.xlsx)")
+    report.add_argument(
+        "--out",
+        required=True,
+        metavar="THƯ_MỤC",
+        help="thư mục ghi báo cáo (report.html, các tệp CSV, report.xlsx)",
+    )
     _course_arg(report)
     report.set_defaults(func=_report)
 
-    certificates = sub.add_parser("certificates", help="viết giấy chứng nhận PDF cho mỗi học viên đã đạt")
-    certificates.add_argument("--out", required=True, help="thư mục ghi các giấy chứng nhận (<mã học viên>.pdf)")
-    certificates.add_argument("--date", help="ngày cấp, dạng NNNN-TT-NN (mặc định: hôm nay)")
+    certificates = _command(
+        sub,
+        "certificates",
+        "viết giấy chứng nhận PDF cho mỗi học viên đã đạt",
+        "Chạy lại thì thư mục --out có đúng giấy của những người đang đạt: giấy của người không còn đạt "
+        "bị xóa, giấy không đổi được giữ nguyên, kể cả ngày cấp.",
+    )
+    certificates.add_argument(
+        "--out", required=True, metavar="THƯ_MỤC", help="thư mục ghi các giấy chứng nhận (<mã học viên>.pdf)"
+    )
+    certificates.add_argument(
+        "--date",
+        metavar="NGÀY",
+        help="ngày cấp, dạng NNNN-TT-NN (mặc định: ngày cấp lần đầu, hoặc hôm nay với giấy mới)",
+    )
     _course_arg(certificates)
     certificates.set_defaults(func=_certificates)
 
-    bank = sub.add_parser("bank", help="ngân hàng câu hỏi").add_subparsers(dest="action", required=True)
+    bank = _commands(_command(sub, "bank", "ngân hàng câu hỏi"), "action")
     for name, func, help_text in (
         ("export", _bank_export, "in toàn bộ ngân hàng câu hỏi, kèm đáp án, dạng JSON"),
         ("check", _bank_check, "kiểm tra các tệp câu hỏi"),
     ):
-        cmd = bank.add_parser(name, help=help_text)
-        cmd.add_argument("--bank", help="thư mục ngân hàng câu hỏi (mặc định quizzes/bank)")
+        cmd = _command(bank, name, help_text)
+        cmd.add_argument(
+            "--bank", metavar="THƯ_MỤC", help="thư mục ngân hàng câu hỏi (mặc định quizzes/bank)"
+        )
         cmd.set_defaults(func=func)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        args = build_parser().parse_args(argv)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except DataError as exc:
         print(f"Lỗi dữ liệu:\n{exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`canhgiac bank export | head`): stop quietly, as other commands do.
+        # Python would flush stdout again at exit and complain: send what is left nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ question, worth the question's points, so that nbgrader's gradebook holds a
 score for each question.  The key is only in the hidden part of the test cells.
 """
 
+import ast
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from pprint import pformat
 
@@ -16,6 +18,8 @@ from canhgiac.bank import Bank, Question
 FINAL = "final"
 QUIZ_CELL = "bai-lam"
 NOTEBOOK = "quiz.ipynb"
+# The name that the quiz cell gives to the quiz's public data (see source_notebook, quiz_spec).
+QUIZ_NAME = "QUIZ"
 
 
 def quiz_title(assignment: str, book_dir: Path | None) -> str:
@@ -99,8 +103,8 @@ def source_notebook(bank: Bank, assignment: str, book_dir: Path | None = None) -
     spec = {"assignment": assignment, "title": title, "questions": [public_question(q) for q in questions]}
     show = (
         "from canhgiac.quiz.widgets import show_quiz\n\n"
-        f"QUIZ = {pformat(spec, width=100, sort_dicts=False)}\n\n"
-        "quiz = show_quiz(QUIZ)"
+        f"{QUIZ_NAME} = {pformat(spec, width=100, sort_dicts=False)}\n\n"
+        f"quiz = show_quiz({QUIZ_NAME})"
     )
     cells = [
         nbformat.v4.new_markdown_cell(
@@ -119,20 +123,66 @@ def source_notebook(bank: Bank, assignment: str, book_dir: Path | None = None) -
     return nb
 
 
-def write_sources(bank: Bank, course_dir: Path, book_dir: Path | None = None) -> list[Path]:
-    """Write source/<assignment>/quiz.ipynb for every assignment with graded questions."""
+def quiz_spec(source: str) -> dict:
+    """The quiz's public data (title, questions as public_question) read back from the quiz cell's source.
+
+    Read as a literal, never run: the feedback (canhgiac.preprocessors.QuestionFeedback)
+    shows each question's text and options from it, without a kernel.
+    """
+    for node in ast.parse(source).body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == QUIZ_NAME
+        ):
+            spec = ast.literal_eval(node.value)
+            if isinstance(spec, dict) and isinstance(spec.get("questions"), list):
+                return spec
+    raise ValueError(f"ô bài làm không có dữ liệu {QUIZ_NAME} của bài kiểm tra")
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What `write_sources` did: the course's config file, and each source notebook with its change."""
+
+    config: Path
+    config_created: bool
+    notebooks: list[tuple[Path, str]]  # (path, NEW | UPDATED | UNCHANGED)
+
+
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+
+
+def write_sources(bank: Bank, course_dir: Path, book_dir: Path | None = None) -> Sources:
+    """Write source/<assignment>/quiz.ipynb for every assignment with graded questions.
+
+    A notebook that is already there with the same content is left untouched.
+    The course's nbgrader_config.py is written only when missing, so that the
+    trainer's own settings in it are kept.
+    """
     from canhgiac.assign.config import CONFIG_FILE_TEXT
 
     course_dir.mkdir(parents=True, exist_ok=True)
     config = course_dir / "nbgrader_config.py"
-    if not config.exists():
+    config_created = not config.exists()
+    if config_created:
         config.write_text(CONFIG_FILE_TEXT, encoding="utf-8")
     written = []
     for assignment in bank.assignments():
         if not bank.graded(assignment):
             continue
         path = course_dir / "source" / assignment / NOTEBOOK
+        text = nbformat.writes(source_notebook(bank, assignment, book_dir))
+        data = (text if text.endswith("\n") else text + "\n").encode("utf-8")  # as nbformat.write ends it
+        if not path.exists():
+            change = NEW
+        elif path.read_bytes() == data:
+            written.append((path, UNCHANGED))
+            continue
+        else:
+            change = UPDATED
         path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(source_notebook(bank, assignment, book_dir), path)
-        written.append(path)
-    return written
+        path.write_bytes(data)
+        written.append((path, change))
+    return Sources(config=config, config_created=config_created, notebooks=written)

@@ -1,5 +1,6 @@
 """The schema of the question bank: what a valid question is, kind by kind."""
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -20,6 +21,9 @@ KIND_HINTS = {
 # IDs are used in file names, nbgrader cell IDs and answers.json keys: keep them plain.
 _ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 TRUE_FALSE_IDS = ("dung", "sai")
+# A graded question's explanation is what a learner who missed it reads before a retake:
+# opening with a verdict ("Đúng.", "Sai.") would tell the answer.  It explains, it does not rule.
+VERDICT_START = re.compile(r"^\s*(đúng|sai|chưa đúng|không đúng)\s*[.,:;!–—-]", re.IGNORECASE)
 
 
 class Option(BaseModel):
@@ -68,6 +72,11 @@ class Question(BaseModel):
             raise ValueError("answer: câu sắp xếp phải liệt kê mọi lựa chọn theo thứ tự đúng")
         if (self.kind == "scenario") != bool(self.scenario):
             raise ValueError("scenario: chỉ câu loại scenario, và mọi câu loại đó, có tình huống")
+        if not self.practice and VERDICT_START.match(self.explanation):
+            raise ValueError(
+                "explanation: lời giải thích của câu chấm điểm không mở đầu bằng “Đúng.”/“Sai.”, "
+                "vì học viên làm lại bài sẽ biết ngay đáp án"
+            )
         return self
 
     def is_correct(self, chosen: list[str]) -> bool:

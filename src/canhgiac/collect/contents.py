@@ -2,7 +2,7 @@
 
 A quiz page of the book saves `<learner id>_<assignment>.json`:
 
-    {"learner": "CB001", "name": "Nguyễn Văn An", "assignment": "final",
+    {"learner": "LS-0001", "name": "Nguyễn Văn An", "assignment": "final",
      "saved_at": "2025-03-01T09:15:00.000Z", "answers": {"<question id>": ["<option id>", ...]}}
 
 Its answers are in the answers.json format (canhgiac.quiz.answers).  Files

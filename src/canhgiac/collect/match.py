@@ -1,9 +1,9 @@
 """Whose and which quiz a received file is, from its folder and file names and from what it holds.
 
-Names come from e-mail and messaging apps: `CB001_final.zip`,
-`CB001/final/answers.json`, `final_CB001_answers.json`, `CB001_final (1).json`.
+Names come from e-mail and messaging apps: `LS-0001_final.zip`,
+`LS-0001/final/answers.json`, `final_LS-0001_answers.json`, `LS-0001_final (1).json`.
 An ID is found where it stands on its own, between characters that cannot be
-part of it, so `CB001` is found in `final_CB001_answers` and not in `CB0011`.
+part of it, so `LS-0001` is found in `final_LS-0001_answers` and not in `LS-00011`.
 Names are read from the file outwards: the file's own name first, then its
 folders and archives, so that a folder a trainer named (`Đợt 2 - final`)
 does not outweigh the learner's file inside it.
@@ -60,5 +60,5 @@ def assignment_of_questions(
 
 
 def lower_keys(ids: Iterable[str]) -> dict[str, str]:
-    """IDs by their lower-case form: a file name may change their case (CB001, cb001)."""
+    """IDs by their lower-case form: a file name may change their case (LS-0001, ls-0001)."""
     return {ident.lower(): ident for ident in ids}

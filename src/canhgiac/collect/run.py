@@ -128,7 +128,7 @@ class _Matcher:
         if learner is None:
             raise Unreadable(
                 "không tìm ra học viên: tên tệp và thư mục không chứa mã học viên nào trong danh sách "
-                "(hãy đặt tên như CB001_final.zip hoặc để trong thư mục CB001)"
+                "(hãy đặt tên như LS-0001_final.zip hoặc để trong thư mục LS-0001)"
             )
         return _Piece(item, learner, assignment, content)
 
@@ -232,7 +232,7 @@ def _answers_bytes(answers: dict[str, list[str]]) -> bytes:
 
 def collect_files(course: Course, paths: list[Path], limits: CollectSettings | None = None) -> CollectResult:
     """Store every attempt found in `paths`; what cannot be matched or read is refused with a reason."""
-    limits = limits or CollectSettings(config=course.config)
+    limits = limits or course.settings(CollectSettings)
     quizzes = released_quizzes(course)
     if not quizzes:
         raise DataError(

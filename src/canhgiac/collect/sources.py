@@ -31,7 +31,7 @@ SKIPPED_NAMES = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", "Thumbs.db", "
 class Received:
     """One notebook or JSON file found among the inputs."""
 
-    origin: str  # as the trainer will read it: "thu.zip › CB001/final/answers.json"
+    origin: str  # as the trainer will read it: "thu.zip › LS-0001/final/answers.json"
     names: tuple[str, ...]  # folder, archive and file names leading to it, outermost first, without suffixes
     group: str  # files with the same group came together: one folder of one input
     suffix: str  # ".ipynb" or ".json"

@@ -4,7 +4,8 @@ Every trainer command takes `--course DIR` (default: the checkout's `quizzes/`)
 so that the real course, which holds personal data, lives outside the repository.
 """
 
-from canhgiac.course.folder import Course, resolve_course
+from canhgiac.course.config import CourseConfigError
+from canhgiac.course.folder import Course, CourseNotFound, resolve_course
 from canhgiac.course.rules import CourseRules
 
-__all__ = ["Course", "CourseRules", "resolve_course"]
+__all__ = ["Course", "CourseConfigError", "CourseNotFound", "CourseRules", "resolve_course"]

@@ -3,12 +3,17 @@
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from nbgrader.api import Gradebook
-from traitlets.config import Config, PyFileConfigLoader
+from traitlets.config import Config, Configurable
 
+from canhgiac.course.config import CourseConfigError, configured, load_config
 from canhgiac.course.rules import CourseRules
+from canhgiac.datafile import DataError
 from canhgiac.tools import put_tools_on_path
+
+C = TypeVar("C", bound=Configurable)
 
 CONFIG_FILE = "nbgrader_config.py"
 COURSE_ID = "canhgiac"
@@ -21,8 +26,12 @@ def default_course_dir() -> Path:
 
 
 def resolve_course(arg: str | Path | None) -> "Course":
-    """The course of a `--course` argument (None: the default course)."""
-    return Course(Path(arg) if arg else default_course_dir())
+    """The course of a `--course` argument (None: the default course); `~` is the user's home."""
+    return Course(Path(arg).expanduser() if arg else default_course_dir())
+
+
+class CourseNotFound(DataError):
+    """A command that reads a course was given a folder that is not there (a mistyped --course)."""
 
 
 @dataclass(frozen=True)
@@ -32,15 +41,41 @@ class Course:
     root: Path
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "root", Path(self.root).resolve())
+        object.__setattr__(self, "root", Path(self.root).expanduser().resolve())
+
+    def require_exists(self) -> "Course":
+        """This course, or CourseNotFound when its folder is not there.
+
+        For every command that reads a course (report, certificates, collect,
+        grade): a mistyped --course must not give an empty report.  Only
+        `assign` and `roster import` start a course, and create its folder.
+        """
+        if not self.root.is_dir():
+            what = "không phải là thư mục" if self.root.exists() else "không có"
+            raise CourseNotFound(
+                f"{self.root}: thư mục khóa học {what}. Kiểm tra đường dẫn sau --course. "
+                "Một khóa học mới được tạo bằng canhgiac assign --course THƯ_MỤC."
+            )
+        return self
 
     @cached_property
     def config(self) -> Config:
-        """The course's nbgrader configuration, read as nbgrader reads it (empty when there is none)."""
+        """The course's nbgrader configuration, read as nbgrader reads it (empty when there is none).
+
+        A mistake in the file is a CourseConfigError (a DataError) naming the file and the line.
+        """
         path = self.root / CONFIG_FILE
-        if not path.exists():
+        if not path.is_file():
             return Config()
-        return PyFileConfigLoader(CONFIG_FILE, path=str(self.root)).load_config()
+        return load_config(path)
+
+    def settings(self, cls: type[C]) -> C:
+        """One of the course's settings classes (CourseRules, ReportSettings...) configured from its file.
+
+        An unknown setting of that class, or a value it does not allow, is a
+        CourseConfigError naming the file, the setting and what is allowed.
+        """
+        return configured(cls, self.config, self.root / CONFIG_FILE)
 
     @property
     def db_url(self) -> str:
@@ -49,12 +84,19 @@ class Course:
         The default file name, gradebook.db, is git-ignored (*.db), and it is what
         nbgrader's own commands use when they run in the course folder.
         """
-        url = self.config.get("CourseDirectory", {}).get("db_url")
+        section = self.config["CourseDirectory"] if "CourseDirectory" in self.config else {}
+        url = section.get("db_url")
+        if url is not None and not isinstance(url, str):
+            raise CourseConfigError(
+                f"{self.root / CONFIG_FILE}: c.CourseDirectory.db_url = {url!r}: db_url phải là một chuỗi chữ "
+                'giữa hai dấu ngoặc kép, ví dụ "postgresql://canbo@127.0.0.1:5432/canhgiac_2026".'
+            )
         return url or f"sqlite:///{self.root / 'gradebook.db'}"
 
-    @property
+    @cached_property
     def rules(self) -> CourseRules:
-        return CourseRules(config=self.config)
+        """Who completes and who passes (CourseRules), as the course's nbgrader_config.py sets them."""
+        return self.settings(CourseRules)
 
     def gradebook(self) -> Gradebook:
         """nbgrader's gradebook of this course; close it (or use `with`) when done."""

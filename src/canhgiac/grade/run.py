@@ -270,7 +270,7 @@ def grade_course(
     stream: TextIO | None = None,
 ) -> GradeResult:
     """Grade every attempt not graded yet, `jobs` at a time (default: one per core)."""
-    settings = settings or GradeSettings(config=course.config)
+    settings = settings or course.settings(GradeSettings)
     if not course.root.is_dir():
         raise DataError(f"{course.root}: không có thư mục khóa học này")
     wait_for_sqlite_locks()

@@ -7,7 +7,12 @@ the trainer's dashboard (notebooks/bang-dieu-khien.ipynb).
 
 Files written into DIR (a contract: tests and trainers' scripts rely on the
 names and the column headers; CSV files are UTF-8 with a BOM, comma-separated,
-a dot as decimal mark, an empty cell for "none"; percentages rounded to 0.1):
+a dot as decimal mark everywhere, in text cells too, an empty cell for "none";
+a column whose header ends in "(%)" holds bare numbers, percentages rounded to
+0.1; the HTML page writes the same figures with a decimal comma, "16,7").
+Quizzes are named by their titles, read from the heading of the course's
+release notebook ("Bài kiểm tra: Giới thiệu"); where a table is keyed by quiz,
+the column "Bài (mã)" holds its id (intro, final), in the files only:
 
 report.html             the whole report, one self-contained page (charts
                         embedded, no script, nothing fetched): opens offline
@@ -15,21 +20,22 @@ report.xlsx             one sheet per CSV table below, numbers as numbers
 by_agency.csv           Cơ quan, Học viên, Hoàn thành, Đạt, Tỉ lệ hoàn thành (%),
                         Tỉ lệ đạt (%); last row "Tổng cộng"
 by_commune.csv          Xã, then the same columns; last row "Tổng cộng"
-quizzes.csv             Bài, Số câu, Điểm tối đa, Đã nộp, Tỉ lệ nộp (%),
+quizzes.csv             Bài (mã), Bài, Số câu, Điểm tối đa, Đã nộp, Tỉ lệ nộp (%),
                         Điểm trung bình (%), Đạt điểm yêu cầu,
                         Tỉ lệ đạt trong số đã nộp (%)
 score_distribution.csv  Khoảng điểm, Từ (%), Đến (%), Số học viên: the final
                         test in ten bins [0,10), ..., [80,90), [90,100]
-reminders.csv           Cơ quan, Xã, Mã, Họ và tên, Email, Chưa nộp (quizzes,
-                        comma-separated), Chưa đạt ("final (52,9%)"): every
-                        learner who has not completed or not passed, by agency
-questions.csv           Câu hỏi, Bài, Nội dung, Điểm tối đa, Số bài làm,
+reminders.csv           Cơ quan, Xã, Mã, Họ và tên, Email, Chưa nộp (quiz titles,
+                        joined by "; "), Chưa đạt ("Bài kiểm tra cuối khóa
+                        (52.9%)", joined by "; "): every learner who has not
+                        completed or not passed, by agency
+questions.csv           Câu hỏi, Bài (mã), Bài, Nội dung, Điểm tối đa, Số bài làm,
                         Đúng hoàn toàn (%), Độ dễ (%) (Moodle's facility index),
                         Độ phân biệt (%) (Moodle's discrimination index),
                         Cần xem lại ("quá dễ", "quá khó", "có thể gây hiểu nhầm",
                         joined by "; ")
 learners.csv            Mã, Họ và tên, Cơ quan, Xã, Email, one column per quiz
-                        (its name; the score in points, empty if not handed in),
+                        (its title; the score in points, empty if not handed in),
                         Bài cuối khóa (%), Hoàn thành (Có/Không), Đạt (Có/Không)
 charts/by_agency.png, charts/by_commune.png, charts/score_distribution.png,
 charts/questions.png    the charts of the HTML page

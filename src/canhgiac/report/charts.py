@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 
 from canhgiac.report.rules import MISLEADING, TOO_EASY, TOO_HARD
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.tables import TOTAL, Table
+from canhgiac.report.tables import TOTAL, Table, vi_percent
 
 FONT = {"font.family": "DejaVu Sans", "font.size": 10, "svg.fonttype": "none"}
 BLUE, ORANGE, GREEN, VERMILLION, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#999999"
@@ -71,7 +71,7 @@ def distribution_chart(table: Table, pass_mark: float) -> bytes:
         lows = table.column("Từ (%)")
         counts = table.column("Số học viên")
         ax.bar([low + 5 for low in lows], counts, width=9, color=BLUE)
-        ax.axvline(pass_mark * 100, color=VERMILLION, linestyle="--", label=f"Điểm yêu cầu ({pass_mark * 100:g}%)")
+        ax.axvline(pass_mark * 100, color=VERMILLION, linestyle="--", label=f"Điểm yêu cầu ({vi_percent(pass_mark * 100)})")
         ax.set_xlim(0, 100)
         ax.set_xticks(range(0, 101, 10))
         ax.set_xlabel("Điểm (% số điểm của bài)")

@@ -29,6 +29,7 @@ from canhgiac.report.tables import (
     score_distribution_table,
     statuses,
 )
+from canhgiac.text import html_lines
 
 ALL = "(tất cả)"
 # The report's table styles, scoped to the dashboard's output so that JupyterLab's own page is untouched.
@@ -47,7 +48,7 @@ def _html(text: str) -> HTML:
 
 
 def _message(text: str) -> widgets.HTML:
-    return widgets.HTML(f'<p style="border-left:4px solid #E69F00;padding:0.5em 1em">{escape(text)}</p>')
+    return widgets.HTML(f'<p style="border-left:4px solid #E69F00;padding:0.5em 1em">{html_lines(text)}</p>')
 
 
 def show_view(
@@ -89,21 +90,28 @@ def show_view(
 
 
 def dashboard(course_dir: str | None = None) -> widgets.Widget:
-    """The dashboard of a course folder (None: the checkout's quizzes/), or a message saying what is missing."""
-    course: Course = resolve_course(course_dir)
+    """The dashboard of a course folder (None: the checkout's quizzes/; `~` allowed), or what is missing."""
+    course: Course = resolve_course(course_dir)  # "~/khoa-hoc-2026" is in the trainer's home
+    if not course.root.is_dir():
+        return _message(
+            f"Không có thư mục khóa học {course.root}. Hãy kiểm tra đường dẫn ghi ở dòng COURSE = ... "
+            "của ô trên, rồi chạy lại sổ tay này."
+        )
     try:
         data = read_course(course)
-    except (DataError, SQLAlchemyError) as exc:
+        rules, settings = course.rules, course.settings(ReportSettings)
+    except DataError as exc:
+        return _message(f"Không đọc được khóa học {course.root}:\n{exc}")
+    except SQLAlchemyError as exc:
         return _message(f"Không đọc được sổ điểm của khóa học {course.root}: {exc.__class__.__name__}: {exc}")
     if not data.has_gradebook:
         return _message(
             f"Khóa học {course.root} chưa có sổ điểm. Hãy nhập danh sách học viên "
             "(canhgiac roster import) và chấm bài (canhgiac grade), rồi chạy lại sổ tay này."
         )
-    rules, settings = course.rules, ReportSettings(config=course.config)
     agency = widgets.Dropdown(options=[ALL, *data.agencies()], description="Cơ quan")
     commune = widgets.Dropdown(options=[ALL, *data.communes()], description="Xã")
-    quiz = widgets.Dropdown(options=[ALL, *data.quiz_names], description="Bài")
+    quiz = widgets.Dropdown(options=[(ALL, ALL), *((data.title(q), q) for q in data.quiz_names)], description="Bài")
 
     def communes_of(change) -> None:
         chosen = None if change["new"] == ALL else change["new"]

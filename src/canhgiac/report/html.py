@@ -13,7 +13,7 @@ from html import escape
 
 from canhgiac.course import CourseRules
 from canhgiac.report.model import CourseData
-from canhgiac.report.tables import TOTAL, Cell, Table
+from canhgiac.report.tables import TOTAL, Cell, Shares, Table
 
 CSS = """
 :root { color-scheme: light; }
@@ -44,9 +44,11 @@ figcaption { font-size: 0.9rem; color: #444; }
 
 
 def number(value: Cell) -> str:
-    """A figure as Vietnamese writes it: 1.234 learners, 83,3 %."""
+    """A figure as Vietnamese writes it: 1.234 learners, 83,3 (%), 'Bài kiểm tra cuối khóa (52,9%)'."""
     if value is None:
         return ""
+    if isinstance(value, Shares):
+        return value.text(",")
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, int):
@@ -58,8 +60,8 @@ def number(value: Cell) -> str:
 
 
 def table_html(table: Table, *, caption: str | None = None, skip: Sequence[str] = (), slug: str = "") -> str:
-    """One table, with its caption, its note and header cells scoped for screen readers."""
-    keep = [i for i, c in enumerate(table.columns) if c not in skip]
+    """One table, with its caption, its note and header cells scoped for screen readers (no hidden columns)."""
+    keep = [i for i, c in enumerate(table.columns) if c not in skip and c not in table.hidden]
     ident = f"bang-{slug or table.name}"
     out = [f'<div class="table-wrap" role="region" aria-labelledby="{ident}" tabindex="0"><table>']
     out.append(f'<caption id="{ident}">{escape(caption or table.title)}</caption>')
@@ -100,7 +102,7 @@ def reminders_html(table: Table) -> str:
         return '<p>Mọi học viên đã nộp đủ bài và đạt. Không cần nhắc ai.</p>'
     parts = [f'<p class="note">{escape(table.note)}</p>']
     for i, (agency, rows) in enumerate(groups.items()):
-        part = Table(table.name, table.title, table.sheet, table.columns, tuple(rows))
+        part = Table(table.name, table.title, table.sheet, table.columns, tuple(rows), hidden=table.hidden)
         parts.append(f"<h3>{escape(agency)}: {number(len(rows))} người</h3>")
         parts.append(table_html(part, caption=f"Cần nhắc, {agency}", skip=("Cơ quan",), slug=f"nhac-{i}"))
     return "\n".join(parts)

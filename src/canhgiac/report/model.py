@@ -34,9 +34,10 @@ class Question:
 
 @dataclass(frozen=True)
 class Quiz:
-    name: str
+    name: str  # nbgrader's assignment id: intro, final
     max_score: float
     questions: tuple[Question, ...] = ()
+    title: str = ""  # as the learners see it: "Bài kiểm tra: Giới thiệu"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,10 @@ class CourseData:
     @property
     def quiz_names(self) -> list[str]:
         return [q.name for q in self.quizzes]
+
+    def title(self, quiz: str) -> str:
+        """A quiz's title, as the report shows it (its id when it has none)."""
+        return next((q.title for q in self.quizzes if q.name == quiz and q.title), quiz)
 
     def agencies(self) -> list[str]:
         return sorted({learner.agency for learner in self.learners}, key=sort_key)

@@ -17,7 +17,9 @@ The report only reads: it opens no nbgrader Gradebook (which would create the
 tables) and never creates a SQLite file that is not there.
 """
 
+import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from nbgrader.api import Base
@@ -248,6 +250,33 @@ def _bank(course: Course) -> tuple[dict[str, str], dict[str, dict[str, float]]]:
     return texts, points
 
 
+def quiz_title(course: Course, name: str, final: str) -> str:
+    """A quiz's title as its learners see it: the heading of its notebook ("# Bài kiểm tra: Giới thiệu").
+
+    Read from the course's release notebook (else its source notebook), where
+    `canhgiac assign` wrote it, so the report needs nothing from the checkout.
+    """
+    for step in ("release", "source"):
+        for path in sorted(course.folder(step).joinpath(name).glob("*.ipynb")):
+            try:
+                cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+                first = next(c for c in cells if c.get("cell_type") == "markdown")
+                source = first["source"] if isinstance(first["source"], str) else "".join(first["source"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
+                continue
+            heading = next((line[2:].strip() for line in source.splitlines() if line.startswith("# ")), "")
+            if heading:
+                return nfc(heading)
+    return "Bài kiểm tra cuối khóa" if name == final else f"Bài kiểm tra: {name}"
+
+
+def _titled(course: Course, quizzes: list[Quiz], final: str) -> list[Quiz]:
+    """The quizzes with their titles; two quizzes of the same title are told apart by their ids."""
+    titles = {q.name: quiz_title(course, q.name, final) for q in quizzes}
+    repeated = {t for t in titles.values() if list(titles.values()).count(t) > 1}
+    return [replace(q, title=f"{titles[q.name]} ({q.name})" if titles[q.name] in repeated else titles[q.name]) for q in quizzes]
+
+
 def _has_database(db_url: str) -> bool:
     url = make_url(db_url)
     if url.get_backend_name() != "sqlite":
@@ -261,9 +290,7 @@ def read_course(course: Course) -> CourseData:
     texts, bank_points = _bank(course)
     released = course.released_assignments() if course.folder("release").is_dir() else []
     if not _has_database(course.db_url):
-        quizzes = [
-            Quiz(n, float(sum(bank_points.get(n, {}).values()))) for n in released
-        ]
+        quizzes = _titled(course, [Quiz(n, float(sum(bank_points.get(n, {}).values()))) for n in released], rules.final_assignment)
         return CourseData(
             quizzes=tuple(quizzes), final=rules.final_assignment, has_gradebook=False, question_texts=texts
         )
@@ -273,9 +300,10 @@ def read_course(course: Course) -> CourseData:
             tables = set(inspect(conn).get_table_names())
             if "student" not in tables:
                 return CourseData(final=rules.final_assignment, has_gradebook=False, question_texts=texts)
-            return _read(conn, tables, released, rules, texts, bank_points)
+            data = _read(conn, tables, released, rules, texts, bank_points)
     finally:
         engine.dispose()
+    return replace(data, quizzes=tuple(_titled(course, list(data.quizzes), rules.final_assignment)))
 
 
 def _read(conn, tables, released, rules, texts, bank_points) -> CourseData:

@@ -3,7 +3,12 @@
 A table is plain data (a caption, column headers, rows of text and numbers),
 written as CSV, as a sheet of the workbook and as an HTML table.  Percentages
 are rounded to one decimal; a figure that cannot be computed is None (an empty
-cell).
+cell).  Numbers are written by each output: a dot as decimal mark in CSV (as
+every CSV reader expects), a comma in HTML (as Vietnamese writes them); a cell
+of text with figures in it (Shares) is written the same way.
+
+Quizzes are shown by their titles ("Bài kiểm tra: Giới thiệu"); where a table
+is keyed by quiz, its id is a column of its own, QUIZ_ID, left out of the HTML.
 """
 
 from collections import defaultdict
@@ -26,11 +31,30 @@ from canhgiac.report.settings import ReportSettings
 
 TOTAL = "Tổng cộng"
 YES, NO = "Có", "Không"
+QUIZ_ID = "Bài (mã)"
+# Between the quizzes of one cell: a title may hold a comma ("Nhận biết hình ảnh, video bị cắt ghép").
+SEPARATOR = "; "
 # How much of a question's text the analysis shows.
 TEXT_LENGTH = 90
 BINS = 10
 
-Cell = str | int | float | None
+@dataclass(frozen=True)
+class Shares:
+    """Quizzes and a learner's score on each in %, as one cell: 'Bài kiểm tra cuối khóa (52.9%)'."""
+
+    items: tuple[tuple[str, float | None], ...]
+
+    def text(self, decimal: str = ".") -> str:
+        """The cell's text, with `decimal` as decimal mark: '.' for CSV, ',' for HTML."""
+        return SEPARATOR.join(
+            title if share is None else f"{title} ({vi_percent(share, decimal)})" for title, share in self.items
+        )
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+Cell = str | int | float | Shares | None
 
 
 @dataclass(frozen=True)
@@ -41,6 +65,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""  # what the figures mean, under the caption
+    hidden: tuple[str, ...] = ()  # columns for files and scripts only, left out of the HTML
 
     def column(self, name: str) -> list[Cell]:
         i = self.columns.index(name)
@@ -62,9 +87,9 @@ def _score(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def vi_percent(value: float | None) -> str:
-    """A percentage as Vietnamese writes it: 52,9%."""
-    return "" if value is None else f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",") + "%"
+def vi_percent(value: float | None, decimal: str = ",") -> str:
+    """A percentage rounded to 0.1: 52,9% as Vietnamese writes it (decimal=","), 52.9% for a file."""
+    return "" if value is None else f"{value:.1f}".rstrip("0").rstrip(".").replace(".", decimal) + "%"
 
 
 def by_group(data: CourseData, status: Mapping[str, Status], key: str) -> Table:
@@ -105,13 +130,24 @@ def quizzes_table(data: CourseData, rules: CourseRules) -> Table:
             percent(sum(r.score / r.max_score for r in results if r.max_score), handed) if handed else None
         )
         rows.append(
-            (quiz.name, len(quiz.questions), _score(quiz.max_score), handed, percent(handed, n), mean, passed, percent(passed, handed))
+            (
+                quiz.name,
+                data.title(quiz.name),
+                len(quiz.questions),
+                _score(quiz.max_score),
+                handed,
+                percent(handed, n),
+                mean,
+                passed,
+                percent(passed, handed),
+            )
         )
     return Table(
         name="quizzes",
         title="Các bài kiểm tra",
         sheet="Bài kiểm tra",
         columns=(
+            QUIZ_ID,
             "Bài",
             "Số câu",
             "Điểm tối đa",
@@ -123,6 +159,7 @@ def quizzes_table(data: CourseData, rules: CourseRules) -> Table:
         ),
         rows=tuple(rows),
         note=f"Điểm yêu cầu: {vi_percent(rules.pass_mark * 100)} số điểm của bài.",
+        hidden=(QUIZ_ID,),
     )
 
 
@@ -150,7 +187,17 @@ def learners_table(data: CourseData, status: Mapping[str, Status]) -> Table:
         name="learners",
         title="Danh sách học viên và điểm",
         sheet="Học viên",
-        columns=("Mã", "Họ và tên", "Cơ quan", "Xã", "Email", *quizzes, "Bài cuối khóa (%)", "Hoàn thành", "Đạt"),
+        columns=(
+            "Mã",
+            "Họ và tên",
+            "Cơ quan",
+            "Xã",
+            "Email",
+            *[data.title(q) for q in quizzes],
+            "Bài cuối khóa (%)",
+            "Hoàn thành",
+            "Đạt",
+        ),
         rows=tuple(rows),
         note="Điểm của từng bài; ô trống: chưa nộp.",
     )
@@ -164,18 +211,24 @@ def reminders_table(data: CourseData, status: Mapping[str, Status]) -> Table:
         if st.completed and st.passed:
             continue
         results = data.results.get(lr.id, {})
-        failed = [f"{q} ({vi_percent(percent(results[q].score, results[q].max_score))})" for q in st.failed]
-        not_passed = ", ".join(failed)
-        if not st.passed and not failed and data.final not in data.quiz_names:
-            not_passed = "khóa học chưa có bài kiểm tra cuối khóa"
-        rows.append((lr.agency, lr.commune, lr.id, lr.full_name, lr.email, ", ".join(st.missing), not_passed))
+        not_passed: Cell = Shares(
+            tuple((data.title(q), _round(percent(results[q].score, results[q].max_score))) for q in st.failed)
+        )
+        if not st.failed:
+            no_final = not st.passed and data.final not in data.quiz_names
+            not_passed = "khóa học chưa có bài kiểm tra cuối khóa" if no_final else ""
+        missing = SEPARATOR.join(data.title(q) for q in st.missing)
+        rows.append((lr.agency, lr.commune, lr.id, lr.full_name, lr.email, missing, not_passed))
     return Table(
         name="reminders",
         title="Cần nhắc: chưa nộp đủ bài hoặc chưa đạt",
         sheet="Cần nhắc",
         columns=("Cơ quan", "Xã", "Mã", "Họ và tên", "Email", "Chưa nộp", "Chưa đạt"),
         rows=tuple(rows),
-        note="Xếp theo cơ quan, để gửi lời nhắc cho từng cơ quan.",
+        note=(
+            "Xếp theo cơ quan, để gửi lời nhắc cho từng cơ quan. Chưa đạt: bài phải đạt mà điểm chưa tới "
+            "điểm yêu cầu, kèm điểm (% số điểm của bài)."
+        ),
     )
 
 
@@ -204,6 +257,7 @@ def questions_table(data: CourseData, settings: ReportSettings, quizzes: list[st
             (
                 s.question,
                 s.quiz,
+                data.title(s.quiz),
                 _shorten(data.question_texts.get(s.question, "")),
                 _score(s.max_score),
                 s.n,
@@ -219,6 +273,7 @@ def questions_table(data: CourseData, settings: ReportSettings, quizzes: list[st
         sheet="Câu hỏi",
         columns=(
             "Câu hỏi",
+            QUIZ_ID,
             "Bài",
             "Nội dung",
             "Điểm tối đa",
@@ -238,6 +293,7 @@ def questions_table(data: CourseData, settings: ReportSettings, quizzes: list[st
             f"{vi_percent(settings.discrimination_below)} (có thể gây hiểu nhầm); chỉ xét khi bài có từ "
             f"{settings.min_attempts} bài làm."
         ),
+        hidden=(QUIZ_ID,),
     )
 
 
@@ -258,7 +314,7 @@ def score_distribution_table(data: CourseData, quiz: str | None = None) -> Table
         rows.append((label, low, high, count))
     return Table(
         name="score_distribution",
-        title=f"Phân bố điểm bài {quiz}",
+        title=f"Phân bố điểm: {data.title(quiz)}",
         sheet="Phân bố điểm",
         columns=("Khoảng điểm", "Từ (%)", "Đến (%)", "Số học viên"),
         rows=tuple(rows),

@@ -13,7 +13,7 @@ from canhgiac.report.charts import all_charts
 from canhgiac.report.html import report_html
 from canhgiac.report.read import read_course
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.tables import YES, Cell, Table, all_tables
+from canhgiac.report.tables import YES, Cell, Shares, Table, all_tables
 
 HTML_FILE = "report.html"
 XLSX_FILE = "report.xlsx"
@@ -30,9 +30,11 @@ class Written:
 
 
 def csv_value(value: Cell) -> str:
-    """A cell as CSV text: '' for nothing, 13 rather than 13.0, a dot as the decimal mark."""
+    """A cell as CSV text: '' for nothing, 13 rather than 13.0, a dot as the decimal mark (in Shares too)."""
     if value is None:
         return ""
+    if isinstance(value, Shares):
+        return value.text(".")
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
@@ -75,7 +77,7 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
             header.append(cell)
         sheet.append(header)
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append([csv_value(v) if isinstance(v, Shares) else v for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -98,7 +100,7 @@ def write_report(course: Course, out: Path, today: date | None = None) -> Writte
     today = today or date.today()
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: đã có một tệp tên này; --out cần một thư mục.")
-    rules, settings = course.rules, ReportSettings(config=course.config)
+    rules, settings = course.rules, course.settings(ReportSettings)
     data = read_course(course)
     table_list = all_tables(data, rules, settings)
     tables = {t.name: t for t in table_list}

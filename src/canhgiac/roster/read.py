@@ -130,22 +130,24 @@ def read_roster(path: Path) -> list[Learner]:
         cells = {key: clean(row[i]) if i < len(row) else "" for key, i in columns.items()}
         if not any(cells.values()):
             continue  # blank rows, as Excel leaves at the end
-        where = f"dòng {number}"
+        # Every problem of the row, so that one round of corrections is enough.
+        row_problems = []
         learner_id = cells["id"]
         if not learner_id:
-            problems.append(f"{where}: thiếu mã học viên")
-            continue
-        if not ID_PATTERN.match(learner_id):
-            problems.append(
-                f"{where}: mã '{learner_id}' không hợp lệ (chỉ dùng chữ không dấu, số, '.', '-', '_'; tối đa 64 ký tự)"
+            row_problems.append("thiếu mã học viên")
+        elif not ID_PATTERN.match(learner_id):
+            row_problems.append(
+                f"mã '{learner_id}' không hợp lệ (chỉ dùng chữ không dấu, số, '.', '-', '_'; tối đa 64 ký tự)"
             )
-            continue
-        if learner_id.lower() in first_row:
-            problems.append(f"{where}: mã '{learner_id}' trùng với dòng {first_row[learner_id.lower()]}")
-            continue
-        first_row[learner_id.lower()] = number
+        elif learner_id.lower() in first_row:
+            row_problems.append(f"mã '{learner_id}' trùng với dòng {first_row[learner_id.lower()]}")
+        else:
+            first_row[learner_id.lower()] = number
         if not cells["full_name"]:
-            problems.append(f"{where}: thiếu họ và tên của '{learner_id}'")
+            named = learner_id and not row_problems
+            row_problems.append(f"thiếu họ và tên của '{learner_id}'" if named else "thiếu họ và tên")
+        if row_problems:
+            problems.append(f"dòng {number}: " + "; ".join(row_problems))
             continue
         learners.append(Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"]))
     if problems:

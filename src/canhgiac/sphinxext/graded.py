@@ -102,7 +102,7 @@ def exam_html(assignment: str, questions: list[dict]) -> str:
         + _field(
             "learner",
             "Mã học viên",
-            "Mã do cán bộ phụ trách cấp, ví dụ HV001.",
+            "Mã do cán bộ phụ trách cấp, ví dụ LS-0001.",
             f'autocomplete="off" autocapitalize="none" spellcheck="false" pattern="{ID_PATTERN}"',
         )
         + _field("name", "Họ và tên", "Ghi đầy đủ, có dấu, ví dụ Nguyễn Thị Lan.", 'autocomplete="name"')
@@ -129,7 +129,7 @@ def exam_html(assignment: str, questions: list[dict]) -> str:
         '<p class="cg-exam-status" role="status"></p>'
         "</div>"
     )
-    example = f"HV001_{assignment}.json"
+    example = f"LS-0001_{assignment}.json"
     send = (
         '<div class="cg-exam-send">'
         '<p class="cg-exam-send-title">Cách gửi bài làm cho cán bộ phụ trách</p>'
