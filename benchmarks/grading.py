@@ -14,7 +14,7 @@ CONTENDERS (timed, time.perf_counter)  each grades a fresh copy of that course:
        serial   `nbgrader autograde final --create`, one run over all N
                 submissions (one kernel after another; nbgrader's startup is
                 paid once and shared by the N).
-       parallel `canhgiac grade --jobs J` (J = the cores, or --jobs): J
+       parallel `canhgiac grade --jobs J` (J = the cores plus one, or --jobs): J
                 processes running nbgrader's own autograde, one submission
                 after another each, and recording every attempt.
        With --rounds R (1 by default) the contenders run R times, alternating,
@@ -65,7 +65,7 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
 from canhgiac.bank import Question, load_bank
-from canhgiac.grade.settings import cores
+from canhgiac.grade.settings import cores, default_workers
 from canhgiac.quiz.answers import ANSWERS_FILE
 from canhgiac.tools import BIN, tool_env
 
@@ -159,7 +159,7 @@ def nbgrader_autograde(course: Path) -> float:
     return time.perf_counter() - start
 
 
-JOBS: int | None = None  # --jobs; None: one per core, as `canhgiac grade` does by default
+JOBS: int | None = None  # --jobs; None: one per core plus one, as `canhgiac grade` does by default
 
 
 def canhgiac_grade(course: Path) -> float:
@@ -284,7 +284,7 @@ def run(n: int, seed: int, repeat: int, rounds: int, log: Callable[[str], None])
             for index, (name, grade) in enumerate(CONTENDERS.items()):
                 course = Path(tmp) / f"course-{index}"
                 shutil.copytree(template, course)
-                capacity.append(parallel_capacity(JOBS or cores()))
+                capacity.append(parallel_capacity(min(JOBS or default_workers(), cores())))
                 log(f"round {round_number + 1}/{rounds}: grading {n} submissions: {name}")
                 contenders[name]["runs"].append(grade(course))
                 problems = check_scores(course, questions, learners)
@@ -312,7 +312,7 @@ def run(n: int, seed: int, repeat: int, rounds: int, log: Callable[[str], None])
         "seed": seed,
         "questions": len(questions),
         "rounds": rounds,
-        "jobs": JOBS or cores(),
+        "jobs": JOBS or default_workers(),
         "baseline": {"runs": runs, "median": base},
         "contenders": contenders,
         "speedup": speedup,
@@ -347,10 +347,11 @@ def print_table(result: dict) -> None:
         f"{result['speedup']:.2f} (goal on 2 cores: >= 1.8)"
     )
     capacity = result["capacity"]
+    busy = min(result["jobs"], cores())
     print(
-        f"machine: {result['jobs']} busy processes did {statistics.median(capacity):.2f} times the work of one "
+        f"machine: {busy} busy processes did {statistics.median(capacity):.2f} times the work of one "
         f"(median of {len(capacity)} checks, {min(capacity):.2f}-{max(capacity):.2f}; "
-        f"{result['jobs']:.2f} on idle cores); a machine shared with other work lowers any speed-up"
+        f"{busy:.2f} on idle cores); a machine shared with other work lowers any speed-up"
     )
     for name, c in result["contenders"].items():
         if c["problems"]:
