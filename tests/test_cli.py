@@ -112,3 +112,16 @@ def test_the_generated_config_is_in_vietnamese_with_working_examples(tmp_path):
     assert course.db_url.startswith("postgresql://")
     assert course.settings(CertificateSettings).place == "Đình Lập"
     assert course.config.CourseDirectory.course_id == "canhgiac"  # configure() still ran
+
+
+def test_ctrl_c_stops_with_a_message_not_a_traceback(capsys, monkeypatch):
+    """Does Ctrl+C end a command with a Vietnamese message, exit code 130 and no traceback?"""
+    from canhgiac import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_bank_check", interrupted)
+    assert cli.main(["bank", "check"]) == 130
+    err = capsys.readouterr().err
+    assert "Chạy lại lệnh này" in err and "Traceback" not in err

@@ -364,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
         # Python would flush stdout again at exit and complain: send what is left nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        # Ctrl+C: every command leaves its work whole (collect and grade move attempts by
+        # renames and record a grade in one transaction), so running it again finishes it.
+        print("\nĐã dừng theo yêu cầu. Chạy lại lệnh này để làm tiếp phần còn lại.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
