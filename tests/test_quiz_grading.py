@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from answer_key import key_leaks
+from course_factory import wrong_answer
 from nbgrader.api import Gradebook
 
 from canhgiac.assign.notebook import QUIZ_CELL, public_question, quiz_spec, source_notebook
@@ -41,16 +42,6 @@ def nbgrader(*args: str, cwd: Path, exchange: Path) -> str:
     result = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
-
-
-def wrong_answer(q) -> list[str]:
-    """A complete answer that is not the key (another option, or a swapped order)."""
-    ids = [o.id for o in q.options]
-    if q.kind == "order":
-        return [q.answer[1], q.answer[0], *q.answer[2:]]
-    if q.kind == "multiple":
-        return [i for i in ids if i not in q.answer][:1] or ids[:1]
-    return [next(i for i in ids if i not in q.answer)]
 
 
 def _all_correct(questions):

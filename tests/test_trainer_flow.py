@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from course_factory import wrong_answer
 
 from canhgiac.bank import load_bank
 from canhgiac.tools import BIN, tool_env
@@ -89,16 +90,6 @@ LEARNERS = [
 NFD_NAMES = {"LS-003", "LS-024"}
 # A file from someone who is not on the roster: collect must name it and go on.
 STRANGER = "LS-999"
-
-
-def wrong_answer(q) -> list[str]:
-    """A complete answer that is not the key (another option, or a swapped order)."""
-    ids = [o.id for o in q.options]
-    if q.kind == "order":
-        return [q.answer[1], q.answer[0], *q.answer[2:]]
-    if q.kind == "multiple":
-        return [i for i in ids if i not in q.answer][:1] or ids[:1]
-    return [next(i for i in ids if i not in q.answer)]
 
 
 def answers_for(plan: str, questions) -> tuple[dict[str, list[str]], dict[str, float]]:

@@ -9,6 +9,8 @@ computed from the same few thousand rows, whatever the number of learners.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from canhgiac.roster.read import Learner as RosterLearner
+
 # Where learners go who are in nbgrader's gradebook but not in the imported roster.
 NOT_IN_ROSTER = "(không có trong danh sách)"
 # The agency and the commune of a learner whose roster row left them empty.
@@ -17,12 +19,9 @@ NO_COMMUNE = "(chưa ghi xã)"
 
 
 @dataclass(frozen=True)
-class Learner:
-    id: str
-    full_name: str
-    agency: str
-    commune: str
-    email: str = ""
+class Learner(RosterLearner):
+    """A learner of the roster, or one nbgrader knows who is not on it (in_roster False)."""
+
     in_roster: bool = True
 
 

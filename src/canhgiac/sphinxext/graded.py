@@ -19,16 +19,14 @@ The page's script and style are added to quiz pages only.
 """
 
 from html import escape
-from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from canhgiac.assign.notebook import public_question
-from canhgiac.bank import load_bank
 from canhgiac.bank.schema import KIND_HINTS
-from canhgiac.datafile import DataError
+from canhgiac.sphinxext.practice import directive_bank
 from canhgiac.text import html_lines
 
 SCRIPT = "canhgiac-exam.js"
@@ -162,14 +160,7 @@ class GradedQuiz(SphinxDirective):
 
     def run(self):
         assignment = self.arguments[0]
-        root = Path(self.env.app.confdir)
-        bank_dir = root / self.config.canhgiac_bank_dir
-        try:
-            bank = load_bank(bank_dir)
-        except DataError as exc:
-            raise self.error(str(exc)) from None
-        for path in bank.files:
-            self.env.note_dependency(str(path))
+        bank, bank_dir = directive_bank(self)
         graded = bank.graded(assignment)
         if not graded:
             raise self.error(f"bài '{assignment}' không có câu hỏi chấm điểm nào trong {bank_dir}")

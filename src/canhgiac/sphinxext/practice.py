@@ -20,7 +20,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from canhgiac.bank import Question, load_bank
+from canhgiac.bank import Bank, Question, load_bank
 from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.datafile import DataError
 from canhgiac.text import html_lines
@@ -82,6 +82,18 @@ def question_html(q: Question, number: int) -> str:
     )
 
 
+
+def directive_bank(directive: SphinxDirective) -> tuple[Bank, Path]:
+    """The question bank for a directive, a dependency of its page; a bank error is the directive's error."""
+    bank_dir = Path(directive.env.app.confdir) / directive.config.canhgiac_bank_dir
+    try:
+        bank = load_bank(bank_dir)
+    except DataError as exc:
+        raise directive.error(str(exc)) from None
+    for path in bank.files:
+        directive.env.note_dependency(str(path))
+    return bank, bank_dir
+
 class PracticeQuiz(SphinxDirective):
     """Render the practice questions of the chapter named as argument."""
 
@@ -89,13 +101,7 @@ class PracticeQuiz(SphinxDirective):
 
     def run(self):
         chapter = self.arguments[0]
-        bank_dir = Path(self.env.app.confdir) / self.config.canhgiac_bank_dir
-        try:
-            bank = load_bank(bank_dir)
-        except DataError as exc:
-            raise self.error(str(exc)) from None
-        for path in bank.files:
-            self.env.note_dependency(str(path))
+        bank, bank_dir = directive_bank(self)
         questions = bank.practice(chapter)
         if not questions:
             raise self.error(f"chương '{chapter}' không có câu hỏi tự kiểm tra trong {bank_dir}")
