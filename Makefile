@@ -34,7 +34,7 @@ course: book serve
 # The nbgrader quizzes: source notebooks from the bank, then nbgrader's release
 # folder.  nbgrader calls `alembic` and `jupyter` by name: the venv goes on PATH.
 quizzes: install
-	$(BIN)/canhgiac assign
+	$(BIN)/canhgiac assign --course quizzes
 	cd quizzes && for a in source/*/; do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/nbgrader generate_assignment "$$(basename $$a)" --force || exit 1; done
 

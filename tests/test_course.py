@@ -89,7 +89,7 @@ def test_a_mistyped_course_folder_is_an_error(tmp_path, capsys, command):
     missing = tmp_path / "khoa-hoc-2062"
     assert main([command, "--course", str(missing), "--out", str(tmp_path / "ra")]) == 2
     err = capsys.readouterr().err
-    assert "Lỗi dữ liệu" in err and str(missing) in err and "không có" in err
+    assert "Lỗi dữ liệu" in err and str(missing) in err and "không tồn tại" in err
     assert not (tmp_path / "ra").exists() and not missing.exists()
 
 

@@ -122,7 +122,7 @@ def test_the_dashboard_takes_a_course_path_in_the_home_folder(course, monkeypatc
     monkeypatch.setenv("HOME", str(course.parent))
     assert isinstance(dashboard(f"~/{course.name}"), widgets.VBox)
     missing = dashboard("~/khoa-hoc-go-sai")
-    assert "Không có thư mục khóa học" in missing.value
+    assert "không tồn tại" in missing.value
     assert str(course.parent.resolve() / "khoa-hoc-go-sai") in missing.value
     assert not (course.parent / "khoa-hoc-go-sai").exists()
 

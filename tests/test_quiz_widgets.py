@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 
@@ -58,11 +59,16 @@ def test_answers_are_saved_by_option_id_and_restored(tmp_path):
     for position, oid in enumerate(["z", "x", "y"], 1):
         q3.selects[oid].value = position
     assert "Đã trả lời 3/4 câu" in quiz.progress.value
+    before = datetime.now(UTC).replace(microsecond=0)
     quiz.save()
     saved = json.loads((tmp_path / "answers.json").read_text(encoding="utf-8"))
+    saved_at = datetime.fromisoformat(saved.pop("_saved_at"))
     assert saved == {"q1": ["b"], "q2": ["a", "c"], "q3": ["z", "x", "y"]}
     again = Quiz(SPEC, tmp_path, learner="hv01")
     assert again.answers() == saved
+    # When the learner saved, with the clock's offset: it orders the learner's attempts.
+    assert saved_at.tzinfo is not None and before <= saved_at <= datetime.now(UTC)
+    assert load_answers(tmp_path).saved_at == saved_at
 
 
 def test_options_are_shuffled_per_learner_but_stable(tmp_path):

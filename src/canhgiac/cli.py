@@ -114,9 +114,10 @@ def _path(arg: str) -> Path:
 def _assign(args: argparse.Namespace) -> int:
     from canhgiac.assign.notebook import NEW, UPDATED, write_sources
     from canhgiac.bank import default_bank_dir, load_bank
+    from canhgiac.course import resolve_course
 
+    course = resolve_course(args.course).root
     bank = load_bank(_path(args.bank) if args.bank else None)
-    course = _path(args.course) if args.course else default_bank_dir().parent
     book = _path(args.book) if args.book else default_bank_dir().parents[1] / "book"
     sources = write_sources(bank, course, book if book.is_dir() else None)
     if sources.config_created:
@@ -158,7 +159,7 @@ def _collect(args: argparse.Namespace) -> int:
     course = resolve_course(args.course).require_exists()
     result = collect_files(course, [Path(f) for f in args.files])
     course_arg = f" --course {args.course}" if args.course else ""
-    print("\n".join(summary_lines(result, course.root, course_arg)))
+    print("\n".join(summary_lines(result, course.root, course_arg, course.rules.tz, course.rules.attempt)))
     # Something was refused and nothing taken: a scheduled job should notice.
     return 1 if result.refused and not (result.collected or result.duplicates) else 0
 
@@ -168,9 +169,34 @@ def _grade(args: argparse.Namespace) -> int:
     from canhgiac.grade import grade_course
     from canhgiac.grade.summary import summary_lines
 
-    result = grade_course(resolve_course(args.course).require_exists(), jobs=args.jobs)
-    print("\n".join(summary_lines(result)))
+    course = resolve_course(args.course).require_exists()
+    result = grade_course(course, jobs=args.jobs, verbose=args.verbose)
+    print("\n".join(summary_lines(result, course.rules.tz, course.rules.attempt)))
     return 1 if result.failed else 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from canhgiac.course import resolve_course
+    from canhgiac.feedback import SEND_LIST, write_feedback
+
+    result = write_feedback(resolve_course(args.course).require_exists(), _path(args.out), verbose=args.verbose)
+    folders = len({f.parts[0] for f in result.files})
+    print(
+        f"Đã viết {len(result.files)} trang phản hồi của {result.learners} học viên vào {result.folder}, "
+        f"mỗi cơ quan một thư mục ({folders} thư mục)."
+    )
+    print(f"Ai nhận tệp nào, ở địa chỉ thư điện tử nào: {result.folder / SEND_LIST}")
+    if result.without_email:
+        print(
+            f"{len(result.without_email)} học viên chưa có địa chỉ thư điện tử trong danh sách: "
+            f"{', '.join(result.without_email)}. Hãy gửi cho họ cách khác, hoặc bổ sung cột Email rồi nhập lại danh sách."
+        )
+    if result.problems:
+        print("Không tạo được phản hồi của một số bài:", file=sys.stderr)
+        for problem in result.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -197,7 +223,9 @@ def _certificates(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"Ngày không hợp lệ: {args.date} (cần dạng NNNN-TT-NN, ví dụ 2026-11-29)", file=sys.stderr)
         return 2
-    result = write_certificates(resolve_course(args.course).require_exists(), _path(args.out), issued)
+    result = write_certificates(resolve_course(args.course).require_exists(), _path(args.out), issued, args.draft)
+    if args.draft:
+        print('Bản nháp: mọi giấy đều ghi "BẢN NHÁP", không dùng để trao. Điền đủ thiết lập rồi chạy lại không có --draft.')
     for learner_id, name in result.removed:
         print(f"Đã xóa giấy chứng nhận của {name} ({learner_id}) vì không còn đạt.")
     print(
@@ -223,7 +251,16 @@ def _course_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--course",
         metavar="THƯ_MỤC",
-        help="thư mục khóa học nbgrader (mặc định quizzes/); nên để ngoài kho mã vì chứa dữ liệu cá nhân",
+        help=(
+            "thư mục khóa học (mặc định: biến môi trường CANHGIAC_COURSE); "
+            "để ngoài thư mục mã nguồn vì chứa dữ liệu cá nhân"
+        ),
+    )
+
+
+def _verbose_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose", action="store_true", help="in cả nhật ký của nbgrader (tiếng Anh), để tìm lỗi"
     )
 
 
@@ -269,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Tạo thư mục khóa học và tệp nbgrader_config.py khi chưa có; sau đó chạy "
         "nbgrader generate_assignment '*' --force trong thư mục khóa học.",
     )
-    assign.add_argument("--course", metavar="THƯ_MỤC", help="thư mục khóa học nbgrader (mặc định quizzes/)")
+    _course_arg(assign)
     assign.add_argument("--bank", metavar="THƯ_MỤC", help="thư mục ngân hàng câu hỏi (mặc định quizzes/bank)")
     assign.add_argument(
         "--book", metavar="THƯ_MỤC", help="thư mục các chương, để lấy tên bài (mặc định book/)"
@@ -305,7 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=_positive, metavar="SỐ", help="số bài chấm cùng lúc (mặc định: số nhân của máy cộng một)"
     )
     _course_arg(grade)
+    _verbose_arg(grade)
     grade.set_defaults(func=_grade)
+
+    feedback = _command(
+        sub,
+        "feedback",
+        "tạo trang phản hồi của từng học viên để gửi: <mã học viên>_<bài>.html, mỗi cơ quan một thư mục",
+        f"Kèm tệp {'danh-sach-gui.csv'}: ai nhận tệp nào, ở địa chỉ thư điện tử nào. Chạy lại sau mỗi lần chấm.",
+    )
+    feedback.add_argument(
+        "--out", required=True, metavar="THƯ_MỤC", help="thư mục ghi các trang phản hồi, ngoài thư mục khóa học"
+    )
+    _course_arg(feedback)
+    _verbose_arg(feedback)
+    feedback.set_defaults(func=_feedback)
 
     report = _command(
         sub, "report", "lập báo cáo: hoàn thành và đạt theo cơ quan, xã; cần nhắc ai; phân tích câu hỏi"
@@ -333,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--date",
         metavar="NGÀY",
         help="ngày cấp, dạng NNNN-TT-NN (mặc định: ngày cấp lần đầu, hoặc hôm nay với giấy mới)",
+    )
+    certificates.add_argument(
+        "--draft",
+        action="store_true",
+        help='viết bản nháp, ghi "BẢN NHÁP", khi chưa điền cơ quan cấp, nơi cấp hay chức danh người ký',
     )
     _course_arg(certificates)
     certificates.set_defaults(func=_certificates)

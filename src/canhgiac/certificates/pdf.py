@@ -37,6 +37,12 @@ class Certificate:
     issuer: str = ""
     place: str = ""
     signer_title: str = ""
+    draft: bool = False  # marked "BẢN NHÁP" on the page: the course's settings are not complete
+
+
+# In a draft's metadata: a draft in a folder is never taken for an issued certificate.
+DRAFT_KEYWORD = "canhgiac-ban-nhap"
+DRAFT_MARK = "BẢN NHÁP"
 
 
 def _fit(pdf: FPDF, text: str, style: str, size: float, width: float = TEXT_WIDTH) -> None:
@@ -66,6 +72,8 @@ def certificate_pdf(cert: Certificate) -> bytes:
     pdf.set_title(f"Giấy chứng nhận: {c.full_name}")
     pdf.set_subject(c.course_title)
     pdf.set_creator("canhgiac")
+    if c.draft:
+        pdf.set_keywords(DRAFT_KEYWORD)
     pdf.set_creation_date(_midnight(c.issued))
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -94,6 +102,13 @@ def certificate_pdf(cert: Certificate) -> bytes:
     pdf.cell(w=half, h=6, text="Độc lập - Tự do - Hạnh phúc", align="C")
     motto = pdf.get_string_width("Độc lập - Tự do - Hạnh phúc")
     pdf.line(MARGIN + half + (half - motto) / 2, top + 12.5, MARGIN + half + (half + motto) / 2, top + 12.5)
+
+    if c.draft:
+        pdf.set_font(FONT, "B", 16)
+        pdf.set_text_color(190, 0, 0)
+        pdf.set_xy(MARGIN, 36)
+        pdf.cell(w=WIDTH - 2 * MARGIN, h=8, text=f"{DRAFT_MARK}: chưa đủ thiết lập để cấp, không dùng để trao", align="C")
+        pdf.set_text_color(0, 0, 0)
 
     pdf.set_y(52)
     # What it certifies is what the report calls "Đạt" (passed), never "Hoàn thành" (completed): a

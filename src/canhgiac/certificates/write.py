@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from canhgiac.certificates.pdf import Certificate, certificate_pdf
-from canhgiac.certificates.settings import CertificateSettings
+from canhgiac.certificates.pdf import DRAFT_KEYWORD, Certificate, certificate_pdf
+from canhgiac.certificates.settings import CertificateSettings, require_complete
 from canhgiac.course import Course
+from canhgiac.course.clock import today
+from canhgiac.course.folder import CONFIG_FILE
 from canhgiac.datafile import DataError
 from canhgiac.report.model import NO_AGENCY, NOT_IN_ROSTER, CourseData
 from canhgiac.report.read import read_course
@@ -32,7 +34,9 @@ class Issued:
     not_passed: int  # learners with no certificate
 
 
-def certificates_for(data: CourseData, course: Course, issued: date | dict[str, date]) -> list[Certificate]:
+def certificates_for(
+    data: CourseData, course: Course, issued: date | dict[str, date], draft: bool = False
+) -> list[Certificate]:
     """The certificate of each learner who passed, in roster order (`issued`: one date, or a date by learner)."""
     rules, settings = course.rules, course.settings(CertificateSettings)
     status = statuses(data, rules)
@@ -53,6 +57,7 @@ def certificates_for(data: CourseData, course: Course, issued: date | dict[str, 
                 issuer=settings.issuer,
                 place=settings.place,
                 signer_title=settings.signer_title,
+                draft=draft,
             )
         )
     return certificates
@@ -77,14 +82,20 @@ def read_manifest(out: Path) -> dict[str, dict]:
 
 
 def _first_issue(entry: dict | None, path: Path) -> date | None:
-    """When a certificate was first issued: from the manifest, else from the PDF already there."""
+    """When a certificate was first issued: from the manifest, else from the PDF already there.
+
+    A draft was never issued: it gives no date.
+    """
+    if isinstance(entry, dict) and entry.get("draft"):
+        return None
     try:
         return date.fromisoformat(entry["issued"])
     except (TypeError, KeyError, ValueError):
         pass
     try:
-        found = PDF_DATE.search(path.read_bytes())
-        return date(*map(int, found.groups())) if found else None
+        pdf = path.read_bytes()
+        found = PDF_DATE.search(pdf)
+        return date(*map(int, found.groups())) if found and DRAFT_KEYWORD.encode() not in pdf else None
     except (OSError, ValueError):
         return None
 
@@ -103,7 +114,7 @@ def _write(path: Path, data: bytes, done: int) -> None:
         ) from None
 
 
-def write_certificates(course: Course, out: Path, issued: date | None = None) -> Issued:
+def write_certificates(course: Course, out: Path, issued: date | None = None, draft: bool = False) -> Issued:
     """Make `out` hold `<learner id>.pdf` for exactly the learners who pass now.
 
     A certificate keeps the date of its first issue (`issued`, when given,
@@ -111,7 +122,14 @@ def write_certificates(course: Course, out: Path, issued: date | None = None) ->
     the certificate of a learner who no longer passes is deleted.  Only files
     this command wrote are touched: those in the manifest, or named after a
     learner of the course.
+
+    Without an issuer, a place or a signer's title (CertificateSettings), nothing
+    is written (CertificateSettingsMissing), unless `draft`: then every
+    certificate is marked "BẢN NHÁP", and no date of first issue is recorded.
     """
+    course.rules  # a mistake in the rules first: it is the file's first problem to fix
+    if not draft:
+        require_complete(course.settings(CertificateSettings), course.root / CONFIG_FILE)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: đã có một tệp tên này; --out cần một thư mục.")
@@ -124,11 +142,11 @@ def write_certificates(course: Course, out: Path, issued: date | None = None) ->
     dates = {}
     for lid in passing:
         first = _first_issue(manifest.get(lid), out / f"{lid}.pdf") if lid in ours and not issued else None
-        dates[lid] = issued or first or date.today()
+        dates[lid] = issued or first or today(course.rules.tz)
 
     files, new, updated, unchanged, removed = [], [], [], [], []
     entries = {}
-    for cert in certificates_for(data, course, dates):
+    for cert in certificates_for(data, course, dates, draft):
         path = out / f"{cert.learner_id}.pdf"
         pdf = certificate_pdf(cert)
         existing = path.read_bytes() if path.is_file() else None
@@ -139,6 +157,8 @@ def write_certificates(course: Course, out: Path, issued: date | None = None) ->
             (new if existing is None else updated).append(path)
         files.append(path)
         entries[cert.learner_id] = {"file": path.name, "name": cert.full_name, "issued": cert.issued.isoformat()}
+        if draft:
+            entries[cert.learner_id]["draft"] = True
 
     for lid in sorted(ours - passing):
         path = out / f"{lid}.pdf"

@@ -13,6 +13,7 @@ leaves every attempt whole in one of these places, never half in two.
 """
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -24,9 +25,16 @@ from pathlib import Path
 
 from nbgrader.utils import parse_utc
 
-from canhgiac.quiz.answers import ANSWERS_FILE
+from canhgiac.quiz.answers import ANSWERS_FILE, SAVED_AT
 
 TIMESTAMP_FILE = "timestamp.txt"
+# In an attempt whose time is the date of the file received, not the learner's time of saving
+# (an answers.json without `_saved_at`, or a notebook alone): the summaries and the report name it.
+FILE_DATED = ".canhgiac-ngay-tep"
+FILE_DATED_TEXT = (
+    "Thời điểm của lần nộp này (timestamp.txt) là ngày của tệp nhận được, "
+    "không phải lúc học viên lưu bài.\n"
+)
 SUBMITTED, PENDING, ARCHIVED = "submitted", "pending", "attempts"
 INCOMING_PREFIX = ".incoming-"
 
@@ -71,6 +79,11 @@ def read_timestamp(folder: Path) -> datetime | None:
         return None
 
 
+def is_file_dated(folder: Path) -> bool:
+    """Is an attempt's time only the date of the file received (see FILE_DATED)?"""
+    return (folder / FILE_DATED).is_file()
+
+
 def submitted_time(folder: Path) -> datetime:
     """When an attempt was handed in: timestamp.txt, or else its newest file (a folder put there by hand)."""
     stamp = read_timestamp(folder)
@@ -80,12 +93,25 @@ def submitted_time(folder: Path) -> datetime:
     return datetime.fromtimestamp(newest, UTC).replace(tzinfo=None)
 
 
+def _answers_only(raw: bytes) -> bytes:
+    """answers.json without the time it was saved: the same answers saved again are the same answers."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return raw
+    if not isinstance(data, dict) or SAVED_AT not in data:
+        return raw
+    data.pop(SAVED_AT)
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
+
+
 def content_digest(files: dict[str, bytes]) -> str:
     """A digest of what the learner handed in (notebooks and answers), not of when."""
     digest = hashlib.sha256()
     for name in sorted(files):
         if name == ANSWERS_FILE or name.endswith(".ipynb"):
-            digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+            data = _answers_only(files[name]) if name == ANSWERS_FILE else files[name]
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 

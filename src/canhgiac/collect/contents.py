@@ -39,6 +39,7 @@ class BookFile:
 class AnswersFile:
     raw: bytes  # kept as received: grading reads the learner's own file
     answers: dict[str, list[str]]
+    saved_at: datetime | None = None  # UTC, naive: when the learner saved (the quiz's save button); None if not said
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def _json(data: bytes) -> object:
         raise Unreadable("không ở dạng UTF-8, không đọc được") from None
     except json.JSONDecodeError as exc:
         raise Unreadable(
-            f"tệp JSON hỏng (lỗi ở dòng {exc.lineno}, cột {exc.colno}), có thể đã bị sửa"
+            f"tệp JSON hỏng (lỗi ở dòng {exc.lineno}, cột {exc.colno}): có thể tệp tải về hoặc lưu "
+            "chưa hết; hãy xin học viên gửi lại tệp"
         ) from None
 
 
@@ -96,7 +98,8 @@ def read_json_file(data: bytes) -> BookFile | AnswersFile:
         raise Unreadable(loaded.file_problem)
     if loaded.question_problems and not loaded.answers:
         raise Unreadable("không phải tệp bài làm (answers.json) hay tệp tải từ trang bài kiểm tra của sách")
-    return AnswersFile(raw=data, answers=loaded.answers)
+    saved_at = to_utc(loaded.saved_at) if loaded.saved_at else None
+    return AnswersFile(raw=data, answers=loaded.answers, saved_at=saved_at)
 
 
 def notebook_grade_ids(notebook: dict) -> frozenset[str]:

@@ -1,9 +1,8 @@
 """`canhgiac collect FILES...`: received files become attempts of the roster's learners, in nbgrader's layout."""
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nbgrader.api import Student
@@ -22,10 +21,11 @@ from canhgiac.collect.match import Ambiguous, assignment_of_questions, id_from_n
 from canhgiac.collect.settings import CollectSettings
 from canhgiac.collect.sources import Received, Refused, gather
 from canhgiac.course import Course
+from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import learner as learner_table
 from canhgiac.course.tables import metadata
 from canhgiac.datafile import DataError
-from canhgiac.quiz.answers import ANSWERS_FILE
+from canhgiac.quiz.answers import ANSWERS_FILE, answers_text
 from canhgiac.text import fold
 
 
@@ -49,6 +49,9 @@ class Collected:
     place: str  # attempts.SUBMITTED or attempts.PENDING; "" for a duplicate, not stored
     notes: tuple[str, ...] = ()
     folder: Path | None = None  # where it was stored
+    file_dated: bool = False  # its time is the received file's date, not when the learner saved
+    later: datetime | None = None  # a later attempt of the same learner and quiz, already received
+    later_graded: bool = False  # ... and graded: this one came late (the learner's time is earlier)
 
 
 @dataclass
@@ -171,6 +174,7 @@ class _Attempt:
     submitted_at: datetime
     origins: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    file_dated: bool = False  # no learner's time in it: ordered by the file's date
 
 
 def _assemble(pieces: list[_Piece], quizzes: dict[str, Quiz], learners: dict[str, str]):
@@ -187,7 +191,10 @@ def _assemble(pieces: list[_Piece], quizzes: dict[str, Quiz], learners: dict[str
             roster_name = learners.get(piece.learner, "")
             if book.name and roster_name and fold(book.name) != fold(roster_name):
                 notes = (f"tên trong tệp '{book.name}' khác tên trong danh sách '{roster_name}'",)
-            files = {quiz.notebook_name: quiz.notebook, ANSWERS_FILE: _answers_bytes(book.answers)}
+            files = {
+                quiz.notebook_name: quiz.notebook,
+                ANSWERS_FILE: answers_text(book.answers, book.saved_at.replace(tzinfo=UTC)).encode("utf-8"),
+            }
             attempts.append(
                 _Attempt(piece.learner, piece.assignment, files, book.saved_at, (piece.item.origin,), notes)
             )
@@ -209,7 +216,12 @@ def _assemble(pieces: list[_Piece], quizzes: dict[str, Quiz], learners: dict[str
             ]
             for p in answers:
                 files = {quiz.notebook_name: quiz.notebook, ANSWERS_FILE: p.content.raw}
-                attempts.append(_Attempt(learner, assignment, files, p.item.modified, (p.item.origin,)))
+                when = p.content.saved_at or p.item.modified
+                attempts.append(
+                    _Attempt(
+                        learner, assignment, files, when, (p.item.origin,), file_dated=not p.content.saved_at
+                    )
+                )
             continue
         files = {quiz.notebook_name: notebooks[0].content.raw if notebooks else quiz.notebook}
         notes = ()
@@ -219,15 +231,22 @@ def _assemble(pieces: list[_Piece], quizzes: dict[str, Quiz], learners: dict[str
             notes = (
                 "chỉ có sổ tay, không có answers.json: bài sẽ được 0 điểm; hãy xin học viên gửi thêm answers.json",
             )
-        when = (answers or notebooks)[0].item.modified
+        # The learner's time of saving, from answers.json; else the date the file got on the way.
+        saved_at = answers[0].content.saved_at if answers else None
+        when = saved_at or (answers or notebooks)[0].item.modified
         origins = tuple(p.item.origin for p in answers + notebooks)
-        attempts.append(_Attempt(learner, assignment, files, when, origins, notes))
+        attempts.append(_Attempt(learner, assignment, files, when, origins, notes, file_dated=saved_at is None))
     return attempts, refused
 
 
-def _answers_bytes(answers: dict[str, list[str]]) -> bytes:
-    """A book file's answers as answers.json, written as the notebook's save button writes it."""
-    return (json.dumps(answers, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+def graded_times(course: Course) -> set[tuple[str, str, datetime]]:
+    """(learner, assignment, time) of every attempt `canhgiac grade` has graded."""
+    with course.gradebook() as gradebook:
+        metadata.create_all(gradebook.engine)
+        rows = gradebook.db.execute(
+            select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.submitted_at)
+        )
+        return {(learner, assignment, when) for learner, assignment, when in rows}
 
 
 def collect_files(course: Course, paths: list[Path], limits: CollectSettings | None = None) -> CollectResult:
@@ -245,6 +264,7 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
             f"{course.root}: khóa học chưa có học viên. Hãy nhập danh sách trước: canhgiac roster import TỆP --course {course.root}"
         )
     store.remove_leftovers(course.root)
+    graded = graded_times(course)
 
     received, refused = gather(paths, limits)
     result = CollectResult(refused=list(refused))
@@ -271,11 +291,25 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
             attempt.submitted_at,
             "",
             attempt.notes,
+            file_dated=attempt.file_dated,
         )
         if store.is_duplicate(existing, digest, attempt.submitted_at):
             result.duplicates.append(entry)
             continue
         moment = store.free_time(existing, attempt.submitted_at)
-        stored = store.write_attempt(course.root, attempt.learner, attempt.assignment, attempt.files, moment)
-        result.collected.append(replace(entry, submitted_at=moment, place=stored.place, folder=stored.folder))
+        files = dict(attempt.files)
+        if attempt.file_dated:
+            files[store.FILE_DATED] = store.FILE_DATED_TEXT.encode("utf-8")
+        stored = store.write_attempt(course.root, attempt.learner, attempt.assignment, files, moment)
+        later = [a.submitted_at for a in existing if a.submitted_at > moment]
+        result.collected.append(
+            replace(
+                entry,
+                submitted_at=moment,
+                place=stored.place,
+                folder=stored.folder,
+                later=max(later) if later else None,
+                later_graded=any((attempt.learner, attempt.assignment, t) in graded for t in later),
+            )
+        )
     return result

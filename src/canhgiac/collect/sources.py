@@ -183,7 +183,13 @@ class Gatherer:
                 for info in archive.infolist():
                     self._add_entry(archive, info, origin, names, depth, budget, received, refused)
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
-            return [], [Refused(origin, f"tệp nén hỏng, không mở được ({type(exc).__name__})")]
+            return [], [
+                Refused(
+                    origin,
+                    f"tệp nén hỏng hoặc chưa tải về hết, không mở được ({type(exc).__name__}); "
+                    "hãy tải lại hoặc xin học viên gửi lại",
+                )
+            ]
         return received, refused
 
     def _add_entry(self, archive, info, origin, names, depth, budget, received, refused) -> None:

@@ -91,6 +91,8 @@ def _number(value: float) -> str:
 def allowed(name: str, trait, value: object) -> str:
     """What `name` accepts, with an example, and a hint for the usual mistakes."""
     default = trait.default_value
+    if trait.metadata.get("allowed"):
+        return trait.metadata["allowed"]
     if isinstance(trait, Float | Integer):
         kind = "số nguyên" if isinstance(trait, Integer) else "số"
         low, high = getattr(trait, "min", None), getattr(trait, "max", None)
@@ -109,7 +111,7 @@ def allowed(name: str, trait, value: object) -> str:
         elif isinstance(value, str):
             text += " Số viết không có dấu ngoặc kép."
         elif isinstance(value, int | float) and high == 1 and 1 < value <= 100:
-            text += f" Đây là tỉ lệ, không phải phần trăm: {_number(value)}% viết là {_number(value / 100)}."
+            text += f" Đây là tỷ lệ, không phải phần trăm: {_number(value)}% viết là {_number(value / 100)}."
         return text
     if isinstance(trait, Enum):
         choices = ", ".join(f'"{v}"' for v in trait.values)

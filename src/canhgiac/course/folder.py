@@ -1,5 +1,6 @@
 """Where a course's parts are, and how to open its gradebook."""
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,19 +20,31 @@ CONFIG_FILE = "nbgrader_config.py"
 COURSE_ID = "canhgiac"
 
 
-def default_course_dir() -> Path:
-    """`quizzes/` of the checkout this package is installed from, else of the current folder."""
-    checkout = Path(__file__).resolve().parents[3] / "quizzes"
-    return checkout if checkout.is_dir() else Path("quizzes")
-
-
-def resolve_course(arg: str | Path | None) -> "Course":
-    """The course of a `--course` argument (None: the default course); `~` is the user's home."""
-    return Course(Path(arg).expanduser() if arg else default_course_dir())
+# The course folder of every trainer command and of the dashboard, set once for a terminal.
+COURSE_ENV = "CANHGIAC_COURSE"
 
 
 class CourseNotFound(DataError):
     """A command that reads a course was given a folder that is not there (a mistyped --course)."""
+
+
+class CourseNotGiven(DataError):
+    """Neither --course nor CANHGIAC_COURSE names the course folder."""
+
+
+def resolve_course(arg: str | Path | None) -> "Course":
+    """The course of a `--course` argument, else of $CANHGIAC_COURSE; `~` is the user's home.
+
+    With neither, CourseNotGiven: the real course holds personal data and
+    lives outside the repository, so no folder is guessed.
+    """
+    chosen = arg or os.environ.get(COURSE_ENV, "").strip()
+    if not chosen:
+        raise CourseNotGiven(
+            "Chưa cho biết thư mục khóa học. Ghi thư mục đó sau --course, ví dụ --course ~/khoa-hoc-2026, "
+            f"hoặc đặt một lần cho cửa sổ dòng lệnh này: export {COURSE_ENV}=~/khoa-hoc-2026"
+        )
+    return Course(Path(chosen).expanduser())
 
 
 @dataclass(frozen=True)
@@ -51,9 +64,10 @@ class Course:
         `assign` and `roster import` start a course, and create its folder.
         """
         if not self.root.is_dir():
-            what = "không phải là thư mục" if self.root.exists() else "không có"
+            what = "không phải là thư mục" if self.root.exists() else "không tồn tại"
             raise CourseNotFound(
-                f"{self.root}: thư mục khóa học {what}. Kiểm tra đường dẫn sau --course. "
+                f"{self.root}: thư mục khóa học {what}. Kiểm tra đường dẫn sau --course "
+                f"(hoặc trong biến {COURSE_ENV}). "
                 "Một khóa học mới được tạo bằng canhgiac assign --course THƯ_MỤC."
             )
         return self

@@ -3,10 +3,13 @@
     c.CourseRules.pass_mark = 0.8
     c.CourseRules.require_chapter_quizzes = False
     c.CourseRules.attempt = "latest"
+    c.CourseRules.time_zone = "Asia/Ho_Chi_Minh"
 """
 
-from traitlets import Bool, Enum, Float, Unicode
+from traitlets import Bool, Enum, Float, TraitError, Unicode, validate
 from traitlets.config import Configurable
+
+from canhgiac.course.clock import DEFAULT_TIME_ZONE, zone
 
 
 class CourseRules(Configurable):
@@ -36,10 +39,33 @@ class CourseRules(Configurable):
         ["latest", "best"],
         default_value="latest",
         help=(
-            "Which attempt counts when a learner hands in a quiz more than once: the latest one "
-            "(what nbgrader's gradebook holds) or the best one (every graded attempt is kept)."
+            "Which attempt counts when a learner hands in a quiz more than once: the latest one, by "
+            "the time the learner saved it (what nbgrader's gradebook holds), or the best one (every "
+            "graded attempt is kept). An attempt known only by the date of the file received is "
+            "ordered by that date, and named in collect's and grade's summaries and the report."
         ),
     ).tag(config=True)
+
+    time_zone = Unicode(
+        DEFAULT_TIME_ZONE,
+        help=(
+            "The course's time zone (an IANA name): every time in the summaries, the report and the "
+            "certificates is shown in it, whatever the server's own zone."
+        ),
+    ).tag(config=True, allowed='time_zone phải là tên múi giờ IANA giữa hai dấu ngoặc kép, ví dụ "Asia/Ho_Chi_Minh".')
+
+    @validate("time_zone")
+    def _known_zone(self, proposal):
+        try:
+            zone(proposal["value"])
+        except ValueError as exc:
+            raise TraitError(str(exc)) from None
+        return proposal["value"]
+
+    @property
+    def tz(self):
+        """The course's time zone, as a ZoneInfo."""
+        return zone(self.time_zone)
 
     def passes(self, score: float, max_score: float) -> bool:
         """Does a score reach the pass mark? A quiz worth nothing cannot be passed."""

@@ -61,6 +61,16 @@ attempt_grade = Table(
 )
 
 
+# The graded attempts whose time is only the date of the file received (collect's FILE_DATED mark),
+# not when the learner saved: the report names them.  A table of its own, so that a gradebook made
+# before it gains it without changing the others.
+attempt_file_dated = Table(
+    "canhgiac_attempt_file_dated",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("canhgiac_attempt.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 def open_engine(db_url: str) -> Engine:
     """An engine on the course's database, with our tables created when missing."""
     engine = create_engine(db_url, future=True)

@@ -14,6 +14,7 @@ from nbgrader.api import Assignment, Gradebook, MissingEntry, Student, Submitted
 from sqlalchemy import select
 
 from canhgiac.course.tables import attempt as attempt_table
+from canhgiac.course.tables import attempt_file_dated as file_dated_table
 from canhgiac.course.tables import attempt_grade as grade_table
 
 
@@ -77,9 +78,17 @@ def question_scores(
 
 
 def record_attempt(
-    gradebook: Gradebook, learner: str, assignment: str, submitted_at: datetime, scores: list[QuestionScore]
+    gradebook: Gradebook,
+    learner: str,
+    assignment: str,
+    submitted_at: datetime,
+    scores: list[QuestionScore],
+    file_dated: bool = False,
 ) -> bool:
-    """Store a graded attempt and its questions' scores in one transaction; False if it was already stored."""
+    """Store a graded attempt and its questions' scores in one transaction; False if it was already stored.
+
+    `file_dated`: its time is the date of the file received, not the learner's (the report names it).
+    """
     session = gradebook.db
     try:
         exists = session.execute(
@@ -114,6 +123,8 @@ def record_attempt(
                 for s in scores
             ],
         )
+        if file_dated:
+            session.execute(file_dated_table.insert().values(attempt_id=attempt_id))
         session.commit()
     except BaseException:
         session.rollback()

@@ -2,6 +2,7 @@
 
 import fcntl
 import queue
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import TextIO
 
 from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from canhgiac.collect.attempts import Attempt, find_attempts, learners_and_assignments
+from canhgiac.collect.attempts import Attempt, find_attempts, is_file_dated, learners_and_assignments
 from canhgiac.course import Course
+from canhgiac.course.tables import learner as learner_table
 from canhgiac.course.tables import metadata
 from canhgiac.datafile import DataError
 from canhgiac.grade.database import is_lock_error, wait_for_sqlite_locks
@@ -45,6 +48,9 @@ class Graded:
     max_score: float
     regraded: bool  # graded before; graded again so that nbgrader's gradebook ends with the latest attempt
     notes: tuple[str, ...] = ()
+    file_dated: bool = False  # its time is the date of the file received, not when the learner saved
+    later: datetime | None = None  # a later attempt of the same quiz was graded before this one came
+    latest: datetime | None = None  # the learner's latest attempt at the quiz, once this one was graded
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class GradeResult:
     graded: list[Graded] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
     lock_retries: int = 0  # gradings done again because the SQLite gradebook was busy
+    names: dict[str, str] = field(default_factory=dict)  # full names of the roster, by learner id
 
     @property
     def review(self) -> list[Graded]:
@@ -101,8 +108,17 @@ def _ensure_students(gradebook: Gradebook, learners: set[str]) -> None:
 class _Grading:
     """The state of one run: what is graded, what waits, which worker grades what."""
 
-    def __init__(self, course: Course, gradebook: Gradebook, settings: GradeSettings, stream: TextIO | None):
+    def __init__(
+        self,
+        course: Course,
+        gradebook: Gradebook,
+        settings: GradeSettings,
+        stream: TextIO | None,
+        verbose: bool = False,
+    ):
         self.root = course.root
+        self.verbose = verbose
+        self.stream = stream
         self.gradebook = gradebook
         self.settings = settings
         self.graded = graded_keys(gradebook)
@@ -155,6 +171,10 @@ class _Grading:
         worker.job = None
         attempt = job.attempt
         text = f"{data.get('error', '')}\n{data.get('log', '')}"
+        if self.verbose and text.strip():
+            # nbgrader's own log, in English, for whoever asked for it (--verbose).
+            out = self.stream or sys.stderr
+            out.write(f"\n--- nbgrader: {attempt.learner} / {attempt.assignment}\n{text.strip()}\n")
         attempt_key = (attempt.learner, attempt.assignment, attempt.submitted_at)
         if not data.get("ok"):
             if is_lock_error(text) and self.tries[attempt_key] < self.settings.lock_retries:
@@ -165,9 +185,10 @@ class _Grading:
             self._fail(attempt, failure_reason(data.get("error", ""), data.get("log", "")))
             self.ready.append(job.key)
             return
+        file_dated = is_file_dated(attempt.folder)
         try:
             scores = question_scores(self.gradebook, *attempt_key)
-            record_attempt(self.gradebook, *attempt_key, scores)
+            record_attempt(self.gradebook, *attempt_key, scores, file_dated=file_dated)
         except NotGraded as exc:
             self._fail(attempt, str(exc))
             self.ready.append(job.key)
@@ -176,6 +197,9 @@ class _Grading:
             self._fail(attempt, f"không ghi được vào sổ điểm ({type(exc.orig).__name__}: {exc.orig})")
             self.ready.append(job.key)
             return
+        found = [a.submitted_at for a in find_attempts(self.root, *job.key)]
+        later = [t for t in found if t > attempt.submitted_at and (*job.key, t) in self.graded]
+        latest = max(found, default=attempt.submitted_at)
         self.graded.add(attempt_key)
         self.times[job.key] = attempt.submitted_at
         notes = review_notes(data.get("log", ""))
@@ -196,6 +220,9 @@ class _Grading:
                 sum(s.max_score for s in scores),
                 job.regrade,
                 tuple(notes),
+                file_dated=file_dated,
+                later=None if job.regrade or not later else max(later),
+                latest=latest,
             )
         )
         self.progress.update(self.done, len(self.result.failed))
@@ -263,20 +290,30 @@ class _Grading:
         return self.result
 
 
+def _names(gradebook: Gradebook) -> dict[str, str]:
+    return {row.id: row.full_name for row in gradebook.db.execute(select(learner_table))}
+
+
 def grade_course(
     course: Course,
     jobs: int | None = None,
     settings: GradeSettings | None = None,
     stream: TextIO | None = None,
+    verbose: bool = False,
 ) -> GradeResult:
-    """Grade every attempt not graded yet, `jobs` at a time (default: one per core)."""
+    """Grade every attempt not graded yet, `jobs` at a time (default: one per core).
+
+    `verbose`: nbgrader's own log of each grading goes to `stream` (stderr) too.
+    """
     settings = settings or course.settings(GradeSettings)
     if not course.root.is_dir():
         raise DataError(f"{course.root}: không có thư mục khóa học này")
     wait_for_sqlite_locks()
     with _only_run(course.root), course.gradebook() as gradebook:
         metadata.create_all(gradebook.engine)
-        grading = _Grading(course, gradebook, settings, stream)
+        grading = _Grading(course, gradebook, settings, stream, verbose)
+        grading.result.names = _names(gradebook)
+        gradebook.db.rollback()
         if grading.ready:
             _ensure_students(gradebook, {learner for learner, _ in grading.ready})
         return grading.run(settings.workers(jobs))

@@ -1,35 +1,70 @@
-"""What `canhgiac grade` tells the trainer at the end: graded, failed and why, needing a look."""
+"""What `canhgiac grade` tells the trainer at the end: graded, failed and why, needing a look.
 
-from datetime import UTC, datetime
+Times are shown in the course's time zone (CourseRules.time_zone).
+"""
 
-from canhgiac.grade.run import GradeResult
+from zoneinfo import ZoneInfo
+
+from canhgiac.course.clock import shown
+from canhgiac.grade.run import Graded, GradeResult
 
 
-def _when(moment: datetime) -> str:
-    # Stored in UTC as nbgrader does; shown in the trainer's own time.
-    return moment.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+def _who(result: GradeResult, learner: str) -> str:
+    name = result.names.get(learner)
+    return f"{learner} ({name})" if name else learner
 
 
-def summary_lines(result: GradeResult) -> list[str]:
+def time_note(g: Graded, tz: ZoneInfo, attempt_rule: str) -> str | None:
+    """What the trainer should know about when an attempt was made, and what was decided; None when nothing."""
+    parts = []
+    if g.later is not None:
+        counted = (
+            "báo cáo tính lần có điểm cao nhất"
+            if attempt_rule == "best"
+            else f"lần lúc {shown(g.later, tz)} vẫn là lần nộp sau cùng và vẫn được tính"
+        )
+        parts.append(
+            f"lưu lúc {shown(g.submitted_at, tz)}, sớm hơn lần nộp lúc {shown(g.later, tz)} đã chấm trước đó: "
+            f"{counted}"
+        )
+    if g.file_dated:
+        is_latest = g.latest is None or g.latest == g.submitted_at
+        counted = (
+            ("là lần nộp sau cùng của bài này" if is_latest else f"có lần nộp sau đó, lúc {shown(g.latest, tz)}")
+            if attempt_rule != "best"
+            else "báo cáo tính lần có điểm cao nhất"
+        )
+        parts.append(
+            f"không ghi lúc học viên lưu bài: xếp theo ngày của tệp nhận được, {shown(g.submitted_at, tz)}; {counted}"
+        )
+    return "; ".join(parts) or None
+
+
+def summary_lines(result: GradeResult, tz: ZoneInfo, attempt_rule: str = "latest") -> list[str]:
     new = [g for g in result.graded if not g.regraded]
-    again = len(result.graded) - len(new)
     if not result.graded and not result.failed:
         return ["Không có bài nộp mới nào cần chấm."]
-    line = f"Đã chấm: {len(new)} bài nộp."
-    if again:
-        line += f" Chấm lại {again} bài để sổ điểm nbgrader giữ lần nộp mới nhất."
-    lines = [line]
+    lines = [f"Đã chấm: {len(new)} bài nộp."]
+    timed = [(g, note) for g in new if (note := time_note(g, tz, attempt_rule))]
+    if timed:
+        lines.append(f"Lưu ý về thời điểm nộp bài: {len(timed)} bài:")
+        lines += [
+            f"  {_who(result, g.learner)} · bài {g.assignment} · {g.score:g}/{g.max_score:g} điểm: {note}"
+            for g, note in timed
+        ]
+    elif len(result.graded) > len(new):
+        lines.append("Đã chấm lại lần nộp sau cùng để sổ điểm nbgrader giữ lần đó.")
     if result.failed:
         lines.append(f"Không chấm được: {len(result.failed)} bài (sẽ chấm lại ở lần chạy sau):")
         lines += [
-            f"  {f.learner} · bài {f.assignment} · nộp lúc {_when(f.submitted_at)}: {f.reason}"
+            f"  {_who(result, f.learner)} · bài {f.assignment} · nộp lúc {shown(f.submitted_at, tz)}: {f.reason}"
             for f in result.failed
         ]
     if result.review:
         lines.append(f"Cần xem lại: {len(result.review)} bài (đã chấm):")
         for g in result.review:
             lines.append(
-                f"  {g.learner} · bài {g.assignment} · nộp lúc {_when(g.submitted_at)} · "
+                f"  {_who(result, g.learner)} · bài {g.assignment} · nộp lúc {shown(g.submitted_at, tz)} · "
                 f"{g.score:g}/{g.max_score:g} điểm: {'; '.join(g.notes)}"
             )
     return lines

@@ -3,10 +3,13 @@
 The format is a documented interface, so that answers collected another way
 (a form of the book, a paper sheet typed in) can be graded the same way:
 
-    {"<question id>": ["<option id>", ...], ...}
+    {"<question id>": ["<option id>", ...], ..., "_saved_at": "2026-12-05T08:41:07+07:00"}
 
 A list for every kind of question; for ordering questions the order is the
-answer.  Reading never raises: every problem becomes a reason, in Vietnamese,
+answer.  `_saved_at` (optional; question ids never start with "_") is when the
+learner pressed the save button, by the learner's own clock, as a book page's
+download records it: `canhgiac collect` orders a learner's attempts by it,
+whatever date the file got when the trainer saved the attachment.  Reading never raises: every problem becomes a reason, in Vietnamese,
 that the grading shows to the learner, and the questions concerned score 0.
 """
 
@@ -14,9 +17,12 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 ANSWERS_FILE = "answers.json"
+# When the learner saved: not a question (question ids start with a letter or digit).
+SAVED_AT = "_saved_at"
 # A real answers file is a few kilobytes; anything far larger is not one.
 MAX_BYTES = 256 * 1024
 
@@ -28,6 +34,18 @@ class LoadedAnswers:
     answers: dict[str, list[str]] = field(default_factory=dict)
     file_problem: str | None = None
     question_problems: dict[str, str] = field(default_factory=dict)
+    saved_at: datetime | None = None  # aware, by the learner's clock; None for a file without it
+
+
+def saved_time(value: object) -> datetime | None:
+    """An ISO 8601 time with its offset (`...Z` too) as an aware datetime; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def parse_answers(raw: bytes) -> LoadedAnswers:
@@ -50,6 +68,7 @@ def parse_answers(raw: bytes) -> LoadedAnswers:
         )
     answers: dict[str, list[str]] = {}
     problems: dict[str, str] = {}
+    saved_at = saved_time(data.pop(SAVED_AT, None))
     for question_id, chosen in data.items():
         if isinstance(chosen, list) and all(isinstance(c, str) for c in chosen):
             answers[str(question_id)] = chosen
@@ -57,7 +76,7 @@ def parse_answers(raw: bytes) -> LoadedAnswers:
             problems[str(question_id)] = (
                 "Câu trả lời được lưu không đúng dạng (cần một danh sách mã lựa chọn)."
             )
-    return LoadedAnswers(answers=answers, question_problems=problems)
+    return LoadedAnswers(answers=answers, question_problems=problems, saved_at=saved_at)
 
 
 def load_answers(folder: Path | str = ".") -> LoadedAnswers:
@@ -75,11 +94,25 @@ def load_answers(folder: Path | str = ".") -> LoadedAnswers:
     return parse_answers(raw)
 
 
-def save_answers(answers: dict[str, list[str]], folder: Path | str = ".") -> Path:
-    """Write `answers.json` atomically: a crash mid-write leaves the previous file whole."""
+def answers_text(answers: dict[str, list[str]], saved_at: datetime | None = None) -> str:
+    """answers.json's text: the answers, and when they were saved (with the clock's offset)."""
+    data: dict[str, object] = dict(answers)
+    if saved_at is not None:
+        data[SAVED_AT] = saved_at.isoformat(timespec="seconds")
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def save_answers(
+    answers: dict[str, list[str]], folder: Path | str = ".", saved_at: datetime | None = None
+) -> Path:
+    """Write `answers.json` atomically: a crash mid-write leaves the previous file whole.
+
+    `saved_at` (default: now, by this machine's clock, with its offset) goes in
+    the file: the learner's time of saving, which orders the learner's attempts.
+    """
     folder = Path(folder)
     path = folder / ANSWERS_FILE
-    payload = json.dumps(answers, ensure_ascii=False, indent=1, sort_keys=True)
+    payload = answers_text(answers, saved_at or datetime.now().astimezone()).rstrip("\n")
     fd, tmp = tempfile.mkstemp(prefix=".answers-", suffix=".json", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:

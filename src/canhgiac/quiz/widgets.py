@@ -266,8 +266,9 @@ class Quiz:
                 "để không bị phát hành cùng bài kiểm tra."
             )
             return None
-        path = save_answers(self.answers(), self.folder)
-        self.status.value = f"Đã lưu lúc {datetime.now():%H:%M:%S}."
+        now = datetime.now().astimezone()
+        path = save_answers(self.answers(), self.folder, now)
+        self.status.value = f"Đã lưu lúc {now:%H:%M:%S}."
         return path
 
 

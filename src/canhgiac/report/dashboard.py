@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from IPython.display import HTML, Image, display
 from sqlalchemy.exc import SQLAlchemyError
 
-from canhgiac.course import Course, CourseRules, resolve_course
+from canhgiac.course import COURSE_ENV, Course, CourseNotGiven, CourseRules, resolve_course
 from canhgiac.datafile import DataError
 from canhgiac.report.charts import distribution_chart, questions_chart, rates_chart
 from canhgiac.report.html import number, reminders_html, rules_text, table_html
@@ -65,7 +65,7 @@ def show_view(
     learners = learners_table(view, status)
     n = len(learners.rows)
     done, passed = learners.column("Hoàn thành").count(YES), learners.column("Đạt").count(YES)
-    where = ", ".join(x for x in (agency, commune) if x) or "toàn khóa học"
+    where = ", ".join(x for x in (agency, commune) if x) or "Toàn khóa học"
     display(
         _html(
             f"<h2>{escape(where)}</h2><p>{number(n)} học viên: {number(done)} hoàn thành, "
@@ -86,16 +86,24 @@ def show_view(
     if questions.rows:
         display(Image(questions_chart(questions, settings)))
     display(_html(table_html(questions)))
-    display(_html("<h3>Cần nhắc</h3>" + reminders_html(reminders_table(view, status))))
+    heading = f"Cần nhắc: {escape(view.title(quiz))}" if quiz else "Cần nhắc"
+    display(_html(f"<h3>{heading}</h3>" + reminders_html(reminders_table(view, status, quiz))))
 
 
 def dashboard(course_dir: str | None = None) -> widgets.Widget:
-    """The dashboard of a course folder (None: the checkout's quizzes/; `~` allowed), or what is missing."""
-    course: Course = resolve_course(course_dir)  # "~/khoa-hoc-2026" is in the trainer's home
+    """The dashboard of a course folder (None: $CANHGIAC_COURSE; `~` allowed), or what is missing."""
+    try:
+        course: Course = resolve_course(course_dir)  # "~/khoa-hoc-2026" is in the trainer's home
+    except CourseNotGiven:
+        return _message(
+            "Chưa cho biết thư mục khóa học. Ghi đường dẫn vào dòng COURSE = ... của ô trên, ví dụ "
+            f'COURSE = "~/khoa-hoc-2026", hoặc mở JupyterLab từ cửa sổ dòng lệnh đã đặt {COURSE_ENV} '
+            "(export CANHGIAC_COURSE=~/khoa-hoc-2026), rồi chạy lại sổ tay này."
+        )
     if not course.root.is_dir():
         return _message(
-            f"Không có thư mục khóa học {course.root}. Hãy kiểm tra đường dẫn ghi ở dòng COURSE = ... "
-            "của ô trên, rồi chạy lại sổ tay này."
+            f"Thư mục khóa học {course.root} không tồn tại. Hãy kiểm tra đường dẫn ghi ở dòng COURSE = ... "
+            f"của ô trên (hoặc trong biến {COURSE_ENV}), rồi chạy lại sổ tay này."
         )
     try:
         data = read_course(course)

@@ -160,10 +160,10 @@ def report_html(
         f"<li><strong>{number(n - passed)}</strong>chưa đạt</li>",
         "</ul>",
         "<h2>Theo cơ quan</h2>",
-        image_html(charts["by_agency"], "Biểu đồ cột: tỉ lệ hoàn thành và tỉ lệ đạt của từng cơ quan; số liệu ở bảng dưới."),
+        image_html(charts["by_agency"], "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng cơ quan; số liệu ở bảng dưới."),
         table_html(tables["by_agency"]),
         "<h2>Theo xã</h2>",
-        image_html(charts["by_commune"], "Biểu đồ cột: tỉ lệ hoàn thành và tỉ lệ đạt của từng xã; số liệu ở bảng dưới."),
+        image_html(charts["by_commune"], "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng xã; số liệu ở bảng dưới."),
         table_html(tables["by_commune"]),
         "<h2>Các bài kiểm tra</h2>",
         table_html(tables["quizzes"]),
@@ -172,6 +172,10 @@ def report_html(
         table_html(tables["score_distribution"]),
         "<h2>Cần nhắc</h2>",
         reminders_html(tables["reminders"]),
+        "<h2>Lưu ý về thời điểm nộp bài</h2>",
+        table_html(tables["time_notes"])
+        if tables["time_notes"].rows
+        else '<p>Mọi bài nộp đều ghi lúc học viên lưu bài, và đến theo đúng thứ tự.</p>',
         "<h2>Phân tích câu hỏi</h2>",
         image_html(charts["questions"], "Biểu đồ cột: độ dễ của từng câu hỏi, tô màu theo nhận xét; số liệu ở bảng dưới."),
         table_html(tables["questions"]),

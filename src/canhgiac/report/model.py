@@ -8,6 +8,7 @@ computed from the same few thousand rows, whatever the number of learners.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from canhgiac.roster.read import Learner as RosterLearner
 
@@ -45,6 +46,23 @@ class Result:
 
     score: float
     max_score: float
+
+
+@dataclass(frozen=True)
+class TimeNote:
+    """A graded attempt whose time the trainer should know about, and whether it counts.
+
+    Its time is only the date of the file received (file_dated), or it was
+    graded after a later attempt of the same quiz had been (later: that one's time).
+    """
+
+    learner_id: str
+    quiz: str
+    submitted_at: datetime  # naive UTC
+    file_dated: bool
+    later: datetime | None
+    counted: bool  # is it the attempt that counts (CourseRules.attempt)?
+    counting_at: datetime  # the time of the attempt that counts
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,8 @@ class CourseData:
     has_gradebook: bool = True
     # Question id -> its text in the bank, for the per-question analysis.
     question_texts: Mapping[str, str] = field(default_factory=dict)
+    # Attempts known only by a file's date, or that came after a later one was graded.
+    time_notes: tuple[TimeNote, ...] = ()
 
     @property
     def quiz_names(self) -> list[str]:
@@ -136,6 +156,7 @@ class CourseData:
             self,
             learners=learners,
             results={k: v for k, v in self.results.items() if k in ids},
+            time_notes=tuple(n for n in self.time_notes if n.learner_id in ids),
             question_sums=tuple(s for s in self.question_sums if keep(s.agency, s.commune)),
         )
 

@@ -29,6 +29,7 @@ from sqlalchemy.sql import Select
 
 from canhgiac.course import Course
 from canhgiac.course.tables import attempt as attempt_table
+from canhgiac.course.tables import attempt_file_dated as file_dated_table
 from canhgiac.course.tables import attempt_grade as attempt_grade_table
 from canhgiac.course.tables import learner as learner_table
 from canhgiac.report.model import (
@@ -41,6 +42,7 @@ from canhgiac.report.model import (
     QuestionSums,
     Quiz,
     Result,
+    TimeNote,
     sort_key,
 )
 from canhgiac.text import nfc
@@ -306,6 +308,42 @@ def read_course(course: Course) -> CourseData:
     return replace(data, quizzes=tuple(_titled(course, list(data.quizzes), rules.final_assignment)))
 
 
+def time_notes(conn: Connection, tables: set[str], best: bool) -> tuple[TimeNote, ...]:
+    """The graded attempts whose time is only a file's date, or that were graded after a later one.
+
+    One query over canhgiac_attempt (the graded attempts, each with when it was graded).
+    """
+    if attempt_table.name not in tables:
+        return ()
+    a = attempt_table
+    dated: set[int] = set()
+    if file_dated_table.name in tables:
+        dated = set(conn.execute(select(file_dated_table.c.attempt_id)).scalars())
+    by_key: dict[tuple[str, str], list] = defaultdict(list)
+    for row in conn.execute(
+        select(a.c.id, a.c.learner_id, a.c.assignment, a.c.submitted_at, a.c.graded_at, a.c.score)
+    ):
+        by_key[(row.learner_id, row.assignment)].append(row)
+    notes = []
+    for (learner_id, quiz), rows in sorted(by_key.items()):
+        counting = max(rows, key=(lambda r: (r.score, r.submitted_at)) if best else (lambda r: r.submitted_at))
+        for row in sorted(rows, key=lambda r: r.submitted_at):
+            later = [r.submitted_at for r in rows if r.submitted_at > row.submitted_at and r.graded_at < row.graded_at]
+            if row.id in dated or later:
+                notes.append(
+                    TimeNote(
+                        learner_id,
+                        quiz,
+                        row.submitted_at,
+                        row.id in dated,
+                        max(later) if later else None,
+                        row.id == counting.id,
+                        counting.submitted_at,
+                    )
+                )
+    return tuple(notes)
+
+
 def _read(conn, tables, released, rules, texts, bank_points) -> CourseData:
     final = rules.final_assignment
     quizzes, cells = _quizzes(conn, released, final, bank_points)
@@ -371,4 +409,5 @@ def _read(conn, tables, released, rules, texts, bank_points) -> CourseData:
         final=final,
         has_gradebook=True,
         question_texts=texts,
+        time_notes=time_notes(conn, tables, rules.attempt == "best"),
     )

@@ -13,9 +13,10 @@ is keyed by quiz, its id is a column of its own, QUIZ_ID, left out of the HTML.
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from canhgiac.course import CourseRules
+from canhgiac.course.clock import shown
 from canhgiac.report.model import CourseData, merge_sums, sort_key
 from canhgiac.report.rules import (
     Status,
@@ -111,7 +112,7 @@ def by_group(data: CourseData, status: Mapping[str, Status], key: str) -> Table:
         name=f"by_{key}",
         title=f"Hoàn thành và đạt theo {'cơ quan' if key == 'agency' else 'xã'}",
         sheet=f"Theo {'cơ quan' if key == 'agency' else 'xã'}",
-        columns=(label, "Học viên", "Hoàn thành", "Đạt", "Tỉ lệ hoàn thành (%)", "Tỉ lệ đạt (%)"),
+        columns=(label, "Học viên", "Hoàn thành", "Đạt", "Tỷ lệ hoàn thành (%)", "Tỷ lệ đạt (%)"),
         rows=tuple(rows),
         note="Hoàn thành: đã nộp mọi bài kiểm tra. Đạt: bài kiểm tra cuối khóa đạt điểm yêu cầu.",
     )
@@ -152,10 +153,10 @@ def quizzes_table(data: CourseData, rules: CourseRules) -> Table:
             "Số câu",
             "Điểm tối đa",
             "Đã nộp",
-            "Tỉ lệ nộp (%)",
+            "Tỷ lệ nộp (%)",
             "Điểm trung bình (%)",
             "Đạt điểm yêu cầu",
-            "Tỉ lệ đạt trong số đã nộp (%)",
+            "Tỷ lệ đạt trong số đã nộp (%)",
         ),
         rows=tuple(rows),
         note=f"Điểm yêu cầu: {vi_percent(rules.pass_mark * 100)} số điểm của bài.",
@@ -203,19 +204,26 @@ def learners_table(data: CourseData, status: Mapping[str, Status]) -> Table:
     )
 
 
-def reminders_table(data: CourseData, status: Mapping[str, Status]) -> Table:
-    """Who still has something to do, by agency: the quizzes not handed in, those below the pass mark."""
+def reminders_table(data: CourseData, status: Mapping[str, Status], quiz: str | None = None) -> Table:
+    """Who still has something to do, by agency: the quizzes not handed in, those below the pass mark.
+
+    `quiz`: only what concerns that quiz (the dashboard's quiz filter).
+    """
     rows = []
     for lr in data.learners:  # already by agency, commune, name
         st = status[lr.id]
-        if st.completed and st.passed:
+        if quiz is not None:
+            st = replace(st, missing=tuple(q for q in st.missing if q == quiz), failed=tuple(q for q in st.failed if q == quiz))
+            if not (st.missing or st.failed):
+                continue
+        elif st.completed and st.passed:
             continue
         results = data.results.get(lr.id, {})
         not_passed: Cell = Shares(
             tuple((data.title(q), _round(percent(results[q].score, results[q].max_score))) for q in st.failed)
         )
         if not st.failed:
-            no_final = not st.passed and data.final not in data.quiz_names
+            no_final = not st.passed and data.final not in data.quiz_names and quiz is None
             not_passed = "khóa học chưa có bài kiểm tra cuối khóa" if no_final else ""
         missing = SEPARATOR.join(data.title(q) for q in st.missing)
         rows.append((lr.agency, lr.commune, lr.id, lr.full_name, lr.email, missing, not_passed))
@@ -322,6 +330,45 @@ def score_distribution_table(data: CourseData, quiz: str | None = None) -> Table
     )
 
 
+def time_notes_table(data: CourseData, rules: CourseRules) -> Table:
+    """The attempts whose time the trainer should know about (see TimeNote), and which attempt counts."""
+    names = {lr.id: lr for lr in data.learners}
+    rows = []
+    for note in data.time_notes:
+        lr = names.get(note.learner_id)
+        what = []
+        if note.file_dated:
+            what.append("không ghi lúc học viên lưu bài: xếp theo ngày của tệp nhận được")
+        if note.later is not None:
+            what.append(f"nhận sau khi đã chấm lần nộp lúc {shown(note.later, rules.tz)}")
+        decided = "được tính" if note.counted else f"không được tính: tính lần nộp lúc {shown(note.counting_at, rules.tz)}"
+        rows.append(
+            (
+                lr.agency if lr else "",
+                note.learner_id,
+                lr.full_name if lr else note.learner_id,
+                data.title(note.quiz),
+                shown(note.submitted_at, rules.tz),
+                "; ".join(what),
+                decided,
+                note.quiz,
+            )
+        )
+    rule = "lần có điểm cao nhất" if rules.attempt == "best" else "lần nộp sau cùng, theo lúc học viên lưu bài"
+    return Table(
+        name="time_notes",
+        title="Lưu ý về thời điểm nộp bài",
+        sheet="Thời điểm nộp bài",
+        columns=("Cơ quan", "Mã", "Họ và tên", "Bài", "Lưu lúc", "Lưu ý", "Quyết định", QUIZ_ID),
+        rows=tuple(rows),
+        note=(
+            f"Khi một bài được nộp nhiều lần, tính {rule}. Những lần nộp dưới đây chỉ có ngày của tệp, "
+            "hoặc đến sau khi một lần nộp muộn hơn đã được chấm: hãy xem lại với học viên nếu cần."
+        ),
+        hidden=(QUIZ_ID,),
+    )
+
+
 def all_tables(data: CourseData, rules: CourseRules, settings: ReportSettings) -> list[Table]:
     """Every table of the report, in the order of the HTML page and the workbook."""
     status = statuses(data, rules)
@@ -333,4 +380,5 @@ def all_tables(data: CourseData, rules: CourseRules, settings: ReportSettings) -
         reminders_table(data, status),
         questions_table(data, settings),
         learners_table(data, status),
+        time_notes_table(data, rules),
     ]

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from canhgiac.course import Course
+from canhgiac.course.clock import today as course_today
 from canhgiac.datafile import DataError
 from canhgiac.report.charts import all_charts
 from canhgiac.report.html import report_html
@@ -97,10 +98,10 @@ def _write(path: Path, data: bytes) -> None:
 def write_report(course: Course, out: Path, today: date | None = None) -> Written:
     """Read the course's gradebook and write every file of the report into `out`."""
     out = Path(out)
-    today = today or date.today()
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: đã có một tệp tên này; --out cần một thư mục.")
     rules, settings = course.rules, course.settings(ReportSettings)
+    today = today or course_today(rules.tz)
     data = read_course(course)
     table_list = all_tables(data, rules, settings)
     tables = {t.name: t for t in table_list}
