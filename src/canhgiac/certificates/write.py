@@ -127,7 +127,7 @@ def write_certificates(course: Course, out: Path, issued: date | None = None, dr
     is written (CertificateSettingsMissing), unless `draft`: then every
     certificate is marked "BẢN NHÁP", and no date of first issue is recorded.
     """
-    course.rules  # a mistake in the rules first: it is the file's first problem to fix
+    _ = course.rules  # a mistake in the rules first: it is the file's first problem to fix
     if not draft:
         require_complete(course.settings(CertificateSettings), course.root / CONFIG_FILE)
     out = Path(out)
