@@ -33,6 +33,14 @@ NEW_NAMES = [
 ]
 
 
+# What every certificate needs, set as a trainer sets it.
+SETTINGS = """c = get_config()  # noqa: F821
+c.CertificateSettings.issuer = "ỦY BAN NHÂN DÂN XÃ ĐÌNH LẬP"
+c.CertificateSettings.place = "Đình Lập"
+c.CertificateSettings.signer_title = "CHỦ TỊCH"
+"""
+
+
 @pytest.mark.parametrize(
     ("day", "text"),
     [
@@ -83,6 +91,7 @@ def issued(tmp_path_factory):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     assert not unicodedata.is_normalized("NFC", path.read_text(encoding="utf-8-sig"))
     import_roster(Course(course), path)
+    (course / "nbgrader_config.py").write_text(SETTINGS, encoding="utf-8")
     out = course.parent / "chung-nhan"
     result = subprocess.run(
         [str(BIN / "canhgiac"), "certificates", "--course", str(course), "--out", str(out), "--date", "2026-11-29"],

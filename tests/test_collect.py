@@ -78,7 +78,10 @@ def stored(course: Course, learner: str, quiz: str, place: str = SUBMITTED):
 
 
 def folder_answers(folder: Path) -> dict:
-    return json.loads((folder / "answers.json").read_text(encoding="utf-8"))
+    """The answers stored in an attempt (without `_saved_at`, the time the learner saved them)."""
+    answers = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
+    answers.pop("_saved_at", None)
+    return answers
 
 
 # --------------------------------------------------------------------------- every input kind

@@ -54,6 +54,7 @@ CSV_FILES = {
     "Cần nhắc": "reminders.csv",
     "Câu hỏi": "questions.csv",
     "Học viên": "learners.csv",
+    "Thời điểm nộp bài": "time_notes.csv",
 }
 CHARTS = ("by_agency", "by_commune", "score_distribution", "questions")
 BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}

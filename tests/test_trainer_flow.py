@@ -257,6 +257,16 @@ def flow(request, tmp_path_factory) -> Flow:
     for folder in (course / "source").iterdir():
         if folder.name not in QUIZZES:
             shutil.rmtree(folder)
+    # What every certificate needs: the trainer's guide has it set before certificates are issued.
+    config = course / "nbgrader_config.py"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + "\nc = get_config()  # noqa: F821\n"
+        + 'c.CertificateSettings.issuer = "ỦY BAN NHÂN DÂN XÃ ĐÌNH LẬP"\n'
+        + 'c.CertificateSettings.place = "Đình Lập"\n'
+        + 'c.CertificateSettings.signer_title = "CHỦ TỊCH"\n',
+        encoding="utf-8",
+    )
     if request.param == "postgresql":
         server = request.getfixturevalue("postgres_server")
         url = server.create_database(f"flow_{os.getpid()}")

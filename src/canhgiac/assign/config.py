@@ -81,6 +81,11 @@ def configure(c, config_file: str | Path) -> None:
     # HTMLExporter.template_name = "feedback", still gets this one.
     c.GenerateFeedback.HTMLExporter.template_name = FEEDBACK_TEMPLATE
     c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
+    # `nbgrader generate_assignment`, which the trainer's guide has trainers run, says
+    # nothing when all goes well: its English INFO lines and its warning for every
+    # release it replaces (--force) are no news to a trainer.  Errors are still shown;
+    # `--log-level=INFO` on the command line shows the rest.
+    c.GenerateAssignmentApp.log_level = "ERROR"
     # A quiz has no long computation: a stuck kernel fails one submission fast.
     c.Execute.timeout = 60
     # The score is in the notebook once the last cell has run: a kernel slow to

@@ -94,6 +94,11 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
         workbook.close()
 
 
+def _is_header(row: list[object]) -> bool:
+    """Does this row name every required column (a header row)?"""
+    return set(REQUIRED) <= {header_key(cell) for cell in row}
+
+
 def read_roster(path: Path) -> list[Learner]:
     """Every learner of the file, or a RosterError listing every problem (row numbers as in Excel)."""
     path = Path(path)
@@ -117,6 +122,15 @@ def read_roster(path: Path) -> list[Learner]:
         if key and key not in columns:
             columns[key] = index
     missing = [COLUMN_NAMES[key] for key in REQUIRED if key not in columns]
+    below = next((i for i in range(start + 1, min(len(rows), start + 6)) if _is_header(rows[i])), None)
+    if missing and below is not None:
+        # A title ("DANH SÁCH HỌC VIÊN ĐỢT 1") above the headers, as printed lists have.
+        raise RosterError(
+            f"{path}: dòng tiêu đề (Mã, Họ và tên, Cơ quan, Xã, Email) là dòng {below + 1}, không phải dòng đầu. "
+            f"Hãy xóa {'dòng' if below - start == 1 else 'các dòng'} phía trên nó "
+            f"(dòng {start + 1}{'' if below - start == 1 else f' đến {below}'}: tên văn bản hay ghi chú) "
+            "để dòng tiêu đề là dòng đầu tiên, rồi chạy lại lệnh."
+        )
     if missing:
         raise RosterError(
             f"{path}, dòng {start + 1} (dòng tiêu đề): thiếu cột {', '.join(missing)}. "
