@@ -29,10 +29,12 @@ def test_the_help_of_every_command_is_in_vietnamese():
     assert len(parsers) > 8
     for path, parser in parsers:
         text = parser.format_help()
-        assert text.startswith("cách dùng: canhgiac"), path
-        assert "tùy chọn:" in text and "in hướng dẫn này rồi thoát" in text, path
+        assert text.startswith("Cách dùng: canhgiac"), path
+        assert "Tùy chọn:" in text and "in hướng dẫn này rồi thoát" in text, path
         assert not [word for word in ENGLISH if word in text], (path, text)
         assert parser.description and parser.description[0].isupper(), f"`canhgiac {' '.join(path)}` has no description"
+        headings = [line for line in text.splitlines() if line.endswith(":") and not line.startswith(" ")]
+        assert headings and all(h[0].isupper() for h in headings), (path, headings)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +53,7 @@ def test_usage_errors_are_in_vietnamese(capsys, argv, message):
         main(argv)
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert message in err and err.startswith("cách dùng: ")
+    assert message in err and err.startswith("Cách dùng: ")
     assert not [word for word in ENGLISH if word in err], err
 
 

@@ -134,3 +134,42 @@ def test_the_dashboard_names_a_mistake_in_the_course_settings(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("c.CourseRules.pass_mark = 0,8\n", encoding="utf-8")
     shown = dashboard(str(tmp_path)).value
     assert "pass_mark" in shown and "0.8" in shown
+
+
+def test_the_quiz_filter_applies_to_the_reminders(course, monkeypatch):
+    """With a chapter quiz chosen, does the dashboard's reminder list name only who has not handed it in or failed it?"""
+    from canhgiac.report import dashboard as board
+
+    c = Course(course)
+    data = read_course(c)
+    rules, settings = c.rules, ReportSettings()
+    status = statuses(data, rules)
+    quiz = next(q for q in data.quiz_names if q != data.final)
+    concerned = {lr.id for lr in data.learners if quiz in status[lr.id].missing or quiz in status[lr.id].failed}
+    elsewhere = {lr.id for lr in data.learners if not (status[lr.id].completed and status[lr.id].passed)} - concerned
+    assert concerned and elsewhere, "the generated course must have learners to remind of this quiz and of others"
+    shown: list[str] = []
+    monkeypatch.setattr(board, "display", lambda obj: shown.append(obj.data if isinstance(obj.data, str) else ""))
+    board.show_view(data, rules, settings, quiz=quiz)
+    reminders = next(html for html in shown if "<h3>Cần nhắc" in html)
+    assert f"Cần nhắc: {data.title(quiz)}" in reminders
+    assert all(f">{ident}<" in reminders for ident in concerned)
+    assert not any(f">{ident}<" in reminders for ident in elsewhere)
+    shown.clear()
+    board.show_view(data, rules, settings)
+    everyone = next(html for html in shown if "<h3>Cần nhắc" in html)
+    assert all(f">{ident}<" in everyone for ident in concerned | elsewhere)
+    assert any("<h2>Toàn khóa học</h2>" in html for html in shown)
+
+
+def test_the_dashboard_reads_the_course_folder_from_canhgiac_course(course, monkeypatch):
+    """With COURSE = None, does the dashboard read CANHGIAC_COURSE, and without it say how to give a course folder?"""
+    import ipywidgets as widgets
+
+    from canhgiac.report.dashboard import dashboard
+
+    monkeypatch.setenv("CANHGIAC_COURSE", str(course))
+    assert isinstance(dashboard(None), widgets.VBox)
+    monkeypatch.delenv("CANHGIAC_COURSE")
+    message = dashboard(None).value
+    assert "Chưa cho biết thư mục khóa học" in message and "CANHGIAC_COURSE" in message

@@ -147,6 +147,21 @@ def test_missing_column(tmp_path):
         read_roster(path)
 
 
+def test_a_title_row_above_the_headers_is_named_with_what_to_do(tmp_path):
+    """An Excel roster with a title above the header row, as printed lists have: does the error say to delete it?"""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["DANH SÁCH HỌC VIÊN ĐỢT 1"])
+    sheet.append(["Mã", "Họ và tên", "Cơ quan", "Xã", "Email"])
+    sheet.append(["LS-0001", "Nguyễn Thị Lan", "UBND xã Đình Lập", "Đình Lập", ""])
+    workbook.save(tmp_path / "roster.xlsx")
+    with pytest.raises(RosterError) as error:
+        read_roster(tmp_path / "roster.xlsx")
+    message = str(error.value)
+    assert "dòng tiêu đề (Mã, Họ và tên, Cơ quan, Xã, Email) là dòng 2" in message
+    assert "Hãy xóa dòng phía trên nó (dòng 1" in message and "thiếu cột" not in message
+
+
 def test_not_utf8(tmp_path):
     """Does a CSV in a legacy code page get a clear error that says how to save it?"""
     path = tmp_path / "roster.csv"

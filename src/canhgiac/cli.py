@@ -18,9 +18,9 @@ from canhgiac.datafile import DataError
 
 # argparse's messages (Python 3.11-3.13), by their English text.
 ARGPARSE_VI = {
-    "usage: ": "cách dùng: ",
-    "positional arguments": "đối số",
-    "options": "tùy chọn",
+    "usage: ": "Cách dùng: ",
+    "positional arguments": "Đối số",
+    "options": "Tùy chọn",
     "show this help message and exit": "in hướng dẫn này rồi thoát",
     "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
     "argument %(argument_name)s: %(message)s": "đối số %(argument_name)s: %(message)s",
@@ -271,7 +271,7 @@ def _command(sub, name: str, summary: str, description: str = "") -> argparse.Ar
 
 
 def _commands(parser: argparse.ArgumentParser, dest: str):
-    return parser.add_subparsers(dest=dest, required=True, title="các lệnh", metavar="LỆNH")
+    return parser.add_subparsers(dest=dest, required=True, title="Các lệnh", metavar="LỆNH")
 
 
 def build_parser() -> argparse.ArgumentParser:
