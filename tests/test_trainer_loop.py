@@ -60,7 +60,9 @@ def canhgiac(*args: str, course: Path | None = None, cwd: Path | None = None) ->
     )
 
 
-def _notebook_folder(folder: Path, course: Path, quiz: str, plan: str, saved_at: datetime | None, mtime: datetime):
+def _notebook_folder(
+    folder: Path, course: Path, quiz: str, plan: str, saved_at: datetime | None, mtime: datetime
+):
     """The quiz folder a learner sends: the notebook and the answers its save button wrote."""
     folder.mkdir(parents=True)
     (folder / "quiz.ipynb").write_bytes((course / "release" / quiz / "quiz.ipynb").read_bytes())
@@ -105,11 +107,15 @@ def loop(released_course, tmp_path_factory) -> Loop:
     out["grade"] = canhgiac("grade", course=course, cwd=base)
     out["collect late"] = canhgiac("collect", str(second / "CB003"), course=course, cwd=base)
     out["grade late"] = canhgiac("grade", course=course, cwd=base)
-    out["collect again"] = canhgiac("collect", *sorted(str(p) for p in first.iterdir()), course=course, cwd=base)
+    out["collect again"] = canhgiac(
+        "collect", *sorted(str(p) for p in first.iterdir()), course=course, cwd=base
+    )
     report, feedback, certificates = base / "bao-cao", base / "phan-hoi", base / "chung-nhan"
     out["report"] = canhgiac("report", "--out", str(report), course=course, cwd=base)
     out["feedback"] = canhgiac("feedback", "--out", str(feedback), course=course, cwd=base)
-    out["certificates refused"] = canhgiac("certificates", "--out", str(certificates), course=course, cwd=base)
+    out["certificates refused"] = canhgiac(
+        "certificates", "--out", str(certificates), course=course, cwd=base
+    )
     out["certificates refused, nothing written"] = certificates.exists()
     out["certificates draft"] = canhgiac("certificates", "--out", str(certificates), "--draft", course=course)
     out["draft texts"] = {p.stem: PdfReader(p).pages[0].extract_text() for p in certificates.glob("*.pdf")}
@@ -152,7 +158,9 @@ def test_a_resit_on_the_book_page_counts_over_a_notebook_saved_later(loop):
     cb001 = _block(collect, "CB001")
     assert "2026-12-01 08:41 +07:00" in cb001 and "2026-12-02 09:15 +07:00" in cb001
     assert "Lưu ý" not in cb001, cb001
-    assert "CB001" not in _ok(loop.out["grade"]).split("Lưu ý về thời điểm nộp bài")[-1].split("Cần xem lại")[0]
+    assert (
+        "CB001" not in _ok(loop.out["grade"]).split("Lưu ý về thời điểm nộp bài")[-1].split("Cần xem lại")[0]
+    )
     learners = {row["Mã"]: row for row in _csv(loop.report / "learners.csv")}
     assert learners["CB001"]["Đạt"] == "Có"
     assert "CB001" not in {row["Mã"] for row in _csv(loop.report / "time_notes.csv")}
@@ -227,12 +235,18 @@ def test_course_wins_over_canhgiac_course_and_assign_uses_it(released_course, tm
     env = dict(BARE, CANHGIAC_COURSE=str(wrong))
     result = subprocess.run(
         [str(BIN / "canhgiac"), "report", "--course", str(released_course), "--out", str(tmp_path / "bc")],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "bc" / "report.html").exists() and not wrong.exists()
     missing = subprocess.run(
-        [str(BIN / "canhgiac"), "report", "--out", str(tmp_path / "bc")], env=env, capture_output=True, text=True
+        [str(BIN / "canhgiac"), "report", "--out", str(tmp_path / "bc")],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert missing.returncode == 2 and "không tồn tại" in missing.stderr and str(wrong) in missing.stderr
     new = tmp_path / "khoa-moi"
@@ -247,7 +261,12 @@ def test_certificates_are_refused_until_their_settings_are_set(loop):
     """Without issuer and place, does `canhgiac certificates` name each missing setting, how to set it, and write nothing?"""
     result = loop.out["certificates refused"]
     assert result.returncode == 2, result.stdout + result.stderr
-    for line in ('c.CertificateSettings.issuer = "', 'c.CertificateSettings.place = "', "nbgrader_config.py", "--draft"):
+    for line in (
+        'c.CertificateSettings.issuer = "',
+        'c.CertificateSettings.place = "',
+        "nbgrader_config.py",
+        "--draft",
+    ):
         assert line in result.stderr
     assert "signer_title" not in result.stderr.split("Thêm vào")[0]  # it has a default, so it is not missing
     assert loop.out["certificates refused, nothing written"] is False
@@ -334,8 +353,18 @@ def test_collect_shows_what_is_new_and_refused_before_what_it_had(loop, tmp_path
     (inbox / "CB006_intro.json").write_text('{"learner": "CB006", "assignment": "in', encoding="utf-8")
     old = loop.course.parent / "thu-1" / "CB004_intro.json"
     course = copy_course(loop.course, tmp_path / "khoa-hoc")
-    text = _ok(canhgiac("collect", str(inbox / "CB005_intro.json"), str(inbox / "CB006_intro.json"), str(old), course=course))
-    new, refused, known = (text.index(s) for s in ("Đã nhận 1 bài nộp mới", "Không nhận 1 tệp", "Đã bỏ qua 1 tệp"))
+    text = _ok(
+        canhgiac(
+            "collect",
+            str(inbox / "CB005_intro.json"),
+            str(inbox / "CB006_intro.json"),
+            str(old),
+            course=course,
+        )
+    )
+    new, refused, known = (
+        text.index(s) for s in ("Đã nhận 1 bài nộp mới", "Không nhận 1 tệp", "Đã bỏ qua 1 tệp")
+    )
     assert new < refused < known
     # A truncated download is called incomplete, not tampered with.
     assert "chưa hết" in text and "bị sửa" not in text
@@ -359,8 +388,12 @@ def test_a_time_zone_set_by_the_course_is_used_and_a_wrong_one_named(released_co
     _book(inbox, "CB004", "intro", "all", datetime(2026, 12, 4, 1, 41, tzinfo=UTC))
     config = course / "nbgrader_config.py"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text + '\nc = get_config()  # noqa: F821\nc.CourseRules.time_zone = "Asia/Tokyo"\n', encoding="utf-8")
+    config.write_text(
+        text + '\nc = get_config()  # noqa: F821\nc.CourseRules.time_zone = "Asia/Tokyo"\n', encoding="utf-8"
+    )
     assert "lưu lúc 2026-12-04 10:41 +09:00" in _ok(canhgiac("collect", str(inbox), course=course))
-    config.write_text(text + '\nc = get_config()  # noqa: F821\nc.CourseRules.time_zone = "Gio Ha Noi"\n', encoding="utf-8")
+    config.write_text(
+        text + '\nc = get_config()  # noqa: F821\nc.CourseRules.time_zone = "Gio Ha Noi"\n', encoding="utf-8"
+    )
     wrong = canhgiac("report", "--out", str(tmp_path / "bc"), course=course)
     assert wrong.returncode == 2 and "time_zone" in wrong.stderr and "Asia/Ho_Chi_Minh" in wrong.stderr

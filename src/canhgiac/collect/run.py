@@ -51,7 +51,7 @@ class Collected:
     folder: Path | None = None  # where it was stored
     file_dated: bool = False  # its time is the received file's date, not when the learner saved
     later: datetime | None = None  # a later attempt of the same learner and quiz, already received
-    later_graded: bool = False  # ... and graded: this one came late (the learner's time is earlier)
+    later_graded: datetime | None = None  # the latest of those already graded: this one came late
 
 
 @dataclass
@@ -301,15 +301,14 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
         if attempt.file_dated:
             files[store.FILE_DATED] = store.FILE_DATED_TEXT.encode("utf-8")
         stored = store.write_attempt(course.root, attempt.learner, attempt.assignment, files, moment)
-        later = [a.submitted_at for a in existing if a.submitted_at > moment]
-        result.collected.append(
-            replace(
-                entry,
-                submitted_at=moment,
-                place=stored.place,
-                folder=stored.folder,
-                later=max(later) if later else None,
-                later_graded=any((attempt.learner, attempt.assignment, t) in graded for t in later),
-            )
+        result.collected.append(replace(entry, submitted_at=moment, place=stored.place, folder=stored.folder))
+    # Once all are stored: the latest attempt after each one, whether it came now or before.
+    for i, entry in enumerate(result.collected):
+        times = [a.submitted_at for a in store.find_attempts(course.root, entry.learner, entry.assignment)]
+        later = [t for t in times if t > entry.submitted_at]
+        result.collected[i] = replace(
+            entry,
+            later=max(later) if later else None,
+            later_graded=max((t for t in later if (entry.learner, entry.assignment, t) in graded), default=None),
         )
     return result

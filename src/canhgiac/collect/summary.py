@@ -43,13 +43,15 @@ def time_notes(entry: Collected, tz: ZoneInfo, attempt_rule: str) -> list[str]:
             )
         notes.append(
             f"học viên lưu bài này lúc {shown(entry.submitted_at, tz)}, sớm hơn lần nộp lúc "
-            f"{shown(entry.later, tz)} đã chấm: {decided}"
+            f"{shown(entry.later_graded, tz)} đã chấm: {decided}"
         )
     return notes
 
 
 def _line(entry: Collected, root: Path, tz: ZoneInfo, attempt_rule: str) -> list[str]:
-    lines = [f"  {_who(entry)} · bài {entry.assignment} · lưu lúc {shown(entry.submitted_at, tz)} ← {', '.join(entry.origins)}"]
+    lines = [
+        f"  {_who(entry)} · bài {entry.assignment} · lưu lúc {shown(entry.submitted_at, tz)} ← {', '.join(entry.origins)}"
+    ]
     if entry.folder is not None:
         where = entry.folder.relative_to(root) if entry.folder.is_relative_to(root) else entry.folder
         waiting = " (chờ chấm sau lần nộp trước, chưa chấm)" if entry.place == PENDING else ""

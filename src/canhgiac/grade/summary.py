@@ -30,7 +30,11 @@ def time_note(g: Graded, tz: ZoneInfo, attempt_rule: str) -> str | None:
     if g.file_dated:
         is_latest = g.latest is None or g.latest == g.submitted_at
         counted = (
-            ("là lần nộp sau cùng của bài này" if is_latest else f"có lần nộp sau đó, lúc {shown(g.latest, tz)}")
+            (
+                "là lần nộp sau cùng của bài này"
+                if is_latest
+                else f"có lần nộp sau đó, lúc {shown(g.latest, tz)}"
+            )
             if attempt_rule != "best"
             else "báo cáo tính lần có điểm cao nhất"
         )
