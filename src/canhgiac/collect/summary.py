@@ -31,15 +31,15 @@ def time_notes(entry: Collected, tz: ZoneInfo, attempt_rule: str) -> list[str]:
         notes.append(
             "tệp không ghi lúc học viên lưu bài (answers.json của phiên bản cũ, hoặc chỉ có sổ tay): lần nộp "
             f"được xếp theo ngày của tệp, {shown(entry.submitted_at, tz)}; {decided}. Nếu học viên đã làm "
-            "bài này bằng cách khác, hãy hỏi lại lần nào là sau cùng"
+            "bài này bằng cách khác, hãy hỏi lại lần nào là sau cùng."
         )
     if entry.later_graded and entry.later:
         if attempt_rule == "best":
-            decided = "lần này sẽ được chấm, và báo cáo tính lần có điểm cao nhất"
+            decided = "lần này sẽ được chấm, và báo cáo tính lần có điểm cao nhất."
         else:
             decided = (
                 f"lần lúc {shown(entry.later, tz)} vẫn là lần nộp sau cùng và vẫn được tính ({LATEST_RULE}); "
-                "lần này được chấm và lưu lại, không thay lần đó"
+                "lần này được chấm và lưu lại, không thay lần đó."
             )
         notes.append(
             f"học viên lưu bài này lúc {shown(entry.submitted_at, tz)}, sớm hơn lần nộp lúc "
