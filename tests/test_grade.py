@@ -168,10 +168,10 @@ def test_the_summary_names_failures_and_what_needs_a_look(parallel):
     assert result.returncode == 1, out + result.stderr  # one submission could not be graded
     assert "Đã chấm: 9 bài nộp." in out
     failed = out.split("Không chấm được: 1 bài")[1].split("Cần xem lại")[0]
-    assert "CB005 · bài final" in failed and "sổ tay hỏng" in failed
+    assert "CB005 (Lý Thị Ửng) · bài final" in failed and "sổ tay hỏng" in failed
     review = out.split("Cần xem lại:")[1]
-    assert "CB003 · bài final" in review and "ô chấm điểm trong sổ tay đã bị sửa" in review
-    assert "CB004 · bài intro" in review and "answers.json" in review
+    assert "CB003 (Lường Thị Hà) · bài final" in review and "ô chấm điểm trong sổ tay đã bị sửa" in review
+    assert "CB004 (Đặng Quốc Ánh) · bài intro" in review and "answers.json" in review
     assert "CB001" not in review and "CB002" not in review
     assert "Chấm bài [" in result.stderr  # the progress bar
 
@@ -217,7 +217,7 @@ def test_a_run_killed_midway_finishes_on_the_next_run(submitted, parallel, tmp_p
     assert 2 <= killed_at < 9, f"not killed midway ({killed_at} attempts recorded)"
 
     rerun = run("canhgiac", "grade", "--course", str(course), env=BARE_ENV, check=False)
-    assert "CB005 · bài final" in rerun.stdout and rerun.returncode == 1
+    assert "CB005 (Lý Thị Ửng) · bài final" in rerun.stdout and rerun.returncode == 1
     assert question_scores(course) == question_scores(parallel[0])
     assert recorded(course) == recorded(parallel[0])
 
