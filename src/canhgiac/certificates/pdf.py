@@ -107,7 +107,12 @@ def certificate_pdf(cert: Certificate) -> bytes:
         pdf.set_font(FONT, "B", 16)
         pdf.set_text_color(190, 0, 0)
         pdf.set_xy(MARGIN, 36)
-        pdf.cell(w=WIDTH - 2 * MARGIN, h=8, text=f"{DRAFT_MARK}: chưa đủ thiết lập để cấp, không dùng để trao", align="C")
+        pdf.cell(
+            w=WIDTH - 2 * MARGIN,
+            h=8,
+            text=f"{DRAFT_MARK}: chưa đủ thiết lập để cấp, không dùng để trao",
+            align="C",
+        )
         pdf.set_text_color(0, 0, 0)
 
     pdf.set_y(52)

@@ -32,8 +32,7 @@ TIMESTAMP_FILE = "timestamp.txt"
 # (an answers.json without `_saved_at`, or a notebook alone): the summaries and the report name it.
 FILE_DATED = ".canhgiac-ngay-tep"
 FILE_DATED_TEXT = (
-    "Thời điểm của lần nộp này (timestamp.txt) là ngày của tệp nhận được, "
-    "không phải lúc học viên lưu bài.\n"
+    "Thời điểm của lần nộp này (timestamp.txt) là ngày của tệp nhận được, không phải lúc học viên lưu bài.\n"
 )
 SUBMITTED, PENDING, ARCHIVED = "submitted", "pending", "attempts"
 INCOMING_PREFIX = ".incoming-"

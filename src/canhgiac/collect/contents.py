@@ -39,7 +39,9 @@ class BookFile:
 class AnswersFile:
     raw: bytes  # kept as received: grading reads the learner's own file
     answers: dict[str, list[str]]
-    saved_at: datetime | None = None  # UTC, naive: when the learner saved (the quiz's save button); None if not said
+    saved_at: datetime | None = (
+        None  # UTC, naive: when the learner saved (the quiz's save button); None if not said
+    )
 
 
 @dataclass(frozen=True)

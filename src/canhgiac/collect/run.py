@@ -235,7 +235,9 @@ def _assemble(pieces: list[_Piece], quizzes: dict[str, Quiz], learners: dict[str
         saved_at = answers[0].content.saved_at if answers else None
         when = saved_at or (answers or notebooks)[0].item.modified
         origins = tuple(p.item.origin for p in answers + notebooks)
-        attempts.append(_Attempt(learner, assignment, files, when, origins, notes, file_dated=saved_at is None))
+        attempts.append(
+            _Attempt(learner, assignment, files, when, origins, notes, file_dated=saved_at is None)
+        )
     return attempts, refused
 
 
@@ -309,6 +311,8 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
         result.collected[i] = replace(
             entry,
             later=max(later) if later else None,
-            later_graded=max((t for t in later if (entry.learner, entry.assignment, t) in graded), default=None),
+            later_graded=max(
+                (t for t in later if (entry.learner, entry.assignment, t) in graded), default=None
+            ),
         )
     return result

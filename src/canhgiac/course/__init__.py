@@ -9,4 +9,12 @@ from canhgiac.course.config import CourseConfigError
 from canhgiac.course.folder import COURSE_ENV, Course, CourseNotFound, CourseNotGiven, resolve_course
 from canhgiac.course.rules import CourseRules
 
-__all__ = ["COURSE_ENV", "Course", "CourseNotGiven", "CourseConfigError", "CourseNotFound", "CourseRules", "resolve_course"]
+__all__ = [
+    "COURSE_ENV",
+    "Course",
+    "CourseNotGiven",
+    "CourseConfigError",
+    "CourseNotFound",
+    "CourseRules",
+    "resolve_course",
+]
