@@ -89,7 +89,7 @@ STEPS_ALT = (
 def paste_steps(root: str) -> str:
     return (
         '<figure class="cg-lesson cg-lesson-figure">'
-        f"{_img(root, 'cat-ghep-cac-buoc.png', STEPS_ALT, 976, 780)}"
+        f"{_img(root, 'cat-ghep-cac-buoc.png', STEPS_ALT, *faces.STEPS_SIZE)}"
         "<figcaption>Các bước cắt ghép một khuôn mặt. Mọi hình trong bài đều là hình vẽ, không phải ảnh chụp "
         "người thật.</figcaption></figure>"
     )
@@ -102,10 +102,9 @@ def traces(root: str) -> str:
         + _img(
             root,
             f"dau-vet-{t.id}.png",
-            f"Hai hình phóng to vùng khuôn mặt: bên trái có dấu vết “{t.label.lower()}”, bên phải ghép khéo "
+            f"Hai hình phóng to vùng khuôn mặt: ở trên có dấu vết “{t.label.lower()}”, ở dưới ghép khéo "
             f"hơn. {t.shown}",
-            640,
-            345,
+            *faces.TRACE_SIZE,
         )
         + f"<figcaption>Trong hình: {escape(t.shown)}</figcaption></figure></div>"
         for t in faces.TRACES
