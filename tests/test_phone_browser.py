@@ -49,7 +49,7 @@ def _context(browser, errors: list[str], options: dict):
         timezone_id="Asia/Ho_Chi_Minh",
         **options,
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # CI machines are busy: 2 shared cores
     context.on("weberror", lambda e: errors.append(f"page error: {e.error}"))
     context.on("console", lambda m: m.type == "error" and errors.append(f"console error: {m.text}"))
     context.route(lambda url: not is_local(url), lambda route: route.abort())
@@ -233,7 +233,8 @@ def _search(page: Page, site: str, query: str) -> list[tuple[str, str]]:
     page.goto(f"{site}/search.html?q={quote(query)}")
     page.wait_for_function(
         """() => document.querySelector("#search-results p.search-summary")
-                 && typeof Search !== "undefined" && Search._pulse_status < 0"""
+                 && typeof Search !== "undefined" && Search._pulse_status < 0""",
+        timeout=40_000,  # the whole index is loaded and each result's page fetched
     )
     items = page.locator("#search-results ul.search li")
     expect(items.locator("p.context")).to_have_count(items.count())  # every summary loaded

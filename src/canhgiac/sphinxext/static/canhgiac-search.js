@@ -93,7 +93,8 @@
     const best = bestBlock(main, BLOCKS, wanted) || bestBlock(main, HEADINGS, wanted);
     if (!best) return null;
     let heading = null;
-    const headings = [...main.querySelectorAll(HEADINGS)];
+    // The page's title (h1) is the result's link already: only a section's heading is added.
+    const headings = [...main.querySelectorAll("h2, h3, h4")];
     for (const h of headings) {
       if (h === best.block || h.compareDocumentPosition(best.block) & Node.DOCUMENT_POSITION_FOLLOWING) heading = h;
     }
