@@ -360,9 +360,7 @@ def test_no_learner_page_holds_developer_material(built_book):
         ]
     assert not found, found
     guide = _text((built_book / TRAINERS_GUIDE).read_text(encoding="utf-8"))
-    assert ".venv/bin/jupyter" in guide and "Run All Cells" in guide, (
-        "the commands left the book entirely"
-    )
+    assert ".venv/bin/jupyter" in guide and "Run All Cells" in guide, "the commands left the book entirely"
 
 
 # ---------------------------------------------------------------- figures
