@@ -49,7 +49,7 @@ CALLS = [call for block in _code_blocks(GUIDE_TEXT) for call in _canhgiac_calls(
 def test_the_guide_covers_every_trainer_command():
     """Does the guide show, in its command blocks, each command of the cycle from roster to certificates?"""
     shown = {" ".join(call[:2]) if call[:1] == ["roster"] else call[0] for call in CALLS if call}
-    assert {"assign", "roster import", "collect", "grade", "report", "certificates"} <= shown
+    assert {"assign", "roster import", "collect", "grade", "feedback", "report", "certificates"} <= shown
 
 
 def test_every_command_named_in_the_guide_exists():
@@ -77,7 +77,7 @@ def test_every_command_line_of_the_guide_parses(call):
 
 def test_every_trainer_command_of_the_guide_names_its_course():
     """Does each trainer command of the guide's blocks say which course, with --course?"""
-    trainer = {"roster", "collect", "grade", "report", "certificates", "assign"}
+    trainer = {"roster", "collect", "grade", "feedback", "report", "certificates", "assign"}
     assert CALLS
     for call in CALLS:
         if call and call[0] in trainer:
