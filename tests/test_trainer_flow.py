@@ -430,8 +430,8 @@ def _check_groups(flow: Flow, name: str, column: str, group_of) -> None:
             done,
             passed,
         ), row
-        assert close(row["Tỉ lệ hoàn thành (%)"], percent(done, len(members))), row
-        assert close(row["Tỉ lệ đạt (%)"], percent(passed, len(members))), row
+        assert close(row["Tỷ lệ hoàn thành (%)"], percent(done, len(members))), row
+        assert close(row["Tỷ lệ đạt (%)"], percent(passed, len(members))), row
 
 
 def _fold(text: str) -> str:
@@ -463,10 +463,10 @@ def test_each_quiz_has_the_hand_ins_mean_and_passes_deserved(flow):
         assert int(row["Số câu"]) == len(e.questions[quiz])
         assert number(row["Điểm tối đa"]) == top
         assert int(row["Đã nộp"]) == len(totals)
-        assert close(row["Tỉ lệ nộp (%)"], percent(len(totals), len(ROSTER)))
+        assert close(row["Tỷ lệ nộp (%)"], percent(len(totals), len(ROSTER)))
         assert close(row["Điểm trung bình (%)"], percent(sum(t / top for t in totals), len(totals)))
         assert int(row["Đạt điểm yêu cầu"]) == passes
-        assert close(row["Tỉ lệ đạt trong số đã nộp (%)"], percent(passes, len(totals)))
+        assert close(row["Tỷ lệ đạt trong số đã nộp (%)"], percent(passes, len(totals)))
 
 
 def test_the_distribution_of_final_scores(flow):
