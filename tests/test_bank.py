@@ -247,3 +247,19 @@ def test_ordering_keys_do_not_repeat_a_pattern():
                 assert shape != tuple(reversed(range(len(ids)))), f"{q.id}: the key is the IDs' reverse order"
                 assert shape not in shapes, f"{q.id} has the key shape of {shapes[shape]}"
                 shapes[shape] = q.id
+
+
+def test_the_key_has_no_favourite_length():
+    """Is the key of one-answer graded questions spread over the options' length ranks (longest, second ...),
+    and, among several options naming the police, neither always the longest, the shortest nor the middle one?"""
+    questions = [q for qs in _graded_by_assignment().values() for q in qs if q.kind in ("single", "scenario")]
+    ranks, among_police = Counter(), Counter()
+    for q in questions:
+        by_length = [o.id for o in sorted(q.options, key=lambda o: -len(o.text))]
+        ranks[by_length.index(q.answer[0])] += 1
+        police = [i for i in by_length if _names_police(next(o for o in q.options if o.id == i))]
+        if q.answer[0] in police and len(police) > 1:
+            place = police.index(q.answer[0])
+            among_police["longest" if place == 0 else "shortest" if place == len(police) - 1 else "middle"] += 1
+    assert max(ranks.values()) <= 0.4 * len(questions), ranks
+    assert max(among_police.values()) <= 2 / 3 * sum(among_police.values()), among_police
