@@ -74,7 +74,9 @@ class FactsTable(SphinxDirective):
                 value += nodes.Text(f" ({fact.note})")
             source = nodes.inline()
             source += source_node(facts, fact)
-            source += nodes.Text(f". Cập nhật theo nguồn {when(fact.as_of)}.")
+            # A source without a date of its own ("sau 2024-12-04") is dated by what it follows.
+            stated = "ban hành " if fact.as_of.startswith("sau ") else ""
+            source += nodes.Text(f". Cập nhật theo nguồn {stated}{when(fact.as_of)}.")
             rows.append([fact.label, value, source])
         return [table(["Kênh", "Thông tin", "Nguồn"], rows, classes=["cg-facts"])]
 
