@@ -56,8 +56,8 @@ COMMUNES = ("Đình Lập", "Thái Bình", "Kiên Mộc", "Châu Sơn")
 #   id        agency commune full name                intro     final      channel
 LEARNERS = [
     ("LS-001", "ubnd", 0, "Nguyễn Thị Lan", "all", "all", "exchange"),
-    ("LS-002", "ubnd", 0, "Trần Văn Hùng", "all", "miss-3", "exchange"),  # 14/17 = 82%: passes
-    ("LS-003", "ubnd", 1, "Lê Thị Hồng Nhung", "partly", "miss-4", "exchange"),  # 13/17 = 76%: fails
+    ("LS-002", "ubnd", 0, "Trần Văn Hùng", "all", "miss-3", "exchange"),  # 13/16 = 81%: passes
+    ("LS-003", "ubnd", 1, "Lê Thị Hồng Nhung", "partly", "miss-4", "exchange"),  # 12/16 = 75%: fails
     ("LS-004", "ubnd", 0, "Phạm Quốc Đạt", None, "all", "exchange"),  # passes, not completed
     ("LS-005", "ubnd", 3, "Hoàng Thị Thu Hà", "all", None, "book"),
     ("LS-006", "ubnd", 0, "Vũ Đức Thắng", None, None, None),  # not started
