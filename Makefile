@@ -60,6 +60,7 @@ test-deps: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: test-deps lint
 	$(BIN)/pytest

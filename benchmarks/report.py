@@ -100,7 +100,11 @@ def check(course: Course, loop_scores: dict[tuple[str, str], float]) -> list[str
     data = read_course(course)
     ours = {(lid, quiz): r.score for lid, by_quiz in data.results.items() for quiz, r in by_quiz.items()}
     problems = [f"{k}: report has no score, loop {v}" for k, v in loop_scores.items() if k not in ours]
-    problems += [f"{k}: report {ours[k]}, loop {v}" for k, v in loop_scores.items() if k in ours and abs(ours[k] - v) > 1e-9]
+    problems += [
+        f"{k}: report {ours[k]}, loop {v}"
+        for k, v in loop_scores.items()
+        if k in ours and abs(ours[k] - v) > 1e-9
+    ]
     problems += [f"{k}: report {v}, not in the loop" for k, v in ours.items() if k not in loop_scores]
     return problems
 
@@ -115,7 +119,13 @@ def run(loop_sizes: list[int], sizes: list[int], seed: int, log: Callable[[str],
             generated = time.perf_counter() - start
             log(f"  generated in {generated:.1f} s; writing the report")
             report, reading = time_report(course, Path(tmp) / f"report-{n}")
-            row = {"n": n, "generate": generated, "report": report, "reading": reading, "per_learner": report / n}
+            row = {
+                "n": n,
+                "generate": generated,
+                "report": report,
+                "reading": reading,
+                "per_learner": report / n,
+            }
             if n in loop_sizes:
                 log("  the Gradebook API loop, learner by learner")
                 loop, scores = time_loop(course)
@@ -126,12 +136,23 @@ def run(loop_sizes: list[int], sizes: list[int], seed: int, log: Callable[[str],
 
 
 def print_table(result: dict) -> None:
-    print(f"canhgiac report against the Gradebook API loop ({result['quizzes']} quizzes x {result['questions']} questions)\n")
+    print(
+        f"canhgiac report against the Gradebook API loop ({result['quizzes']} quizzes x {result['questions']} questions)\n"
+    )
     rows = [("learners", "report (s)", "reading (s)", "ms per learner", "loop (s)", "loop / report")]
     for r in result["results"]:
         loop = f"{r['loop']:.1f}" if "loop" in r else "-"
         ratio = f"{r['ratio']:.0f}x" if "ratio" in r else "-"
-        rows.append((f"{r['n']:,}", f"{r['report']:.2f}", f"{r['reading']:.2f}", f"{1000 * r['per_learner']:.2f}", loop, ratio))
+        rows.append(
+            (
+                f"{r['n']:,}",
+                f"{r['report']:.2f}",
+                f"{r['reading']:.2f}",
+                f"{1000 * r['per_learner']:.2f}",
+                loop,
+                ratio,
+            )
+        )
     markdown_table(rows)
     print("\nreading: the part of the report spent reading the gradebook (SQL aggregates)")
     for r in result["results"]:
@@ -145,8 +166,12 @@ def print_table(result: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loop-sizes", type=int, nargs="*", default=[500, 1000], help="sizes compared with the loop")
-    parser.add_argument("--sizes", type=int, nargs="*", default=[5000, 20000], help="sizes timed for the report alone")
+    parser.add_argument(
+        "--loop-sizes", type=int, nargs="*", default=[500, 1000], help="sizes compared with the loop"
+    )
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[5000, 20000], help="sizes timed for the report alone"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="100 and 200 with the loop, 2,000 alone")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
