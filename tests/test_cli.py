@@ -133,3 +133,40 @@ def test_ctrl_c_stops_with_a_message_not_a_traceback(capsys, monkeypatch):
     assert cli.main(["bank", "check"]) == 130
     err = capsys.readouterr().err
     assert "Chạy lại lệnh này" in err and "Traceback" not in err
+
+
+def test_help_lists_each_kind_of_failure_with_its_exit_code():
+    """Does `canhgiac --help` name every kind of failure (bad data, busy, tool, bug) with its own exit code?"""
+    from canhgiac.errors import KINDS
+
+    text = " ".join(build_parser().format_help().split())
+    codes = [kind.exit_code for kind in KINDS]
+    assert len(set(codes)) == len(codes) and len({kind.heading for kind in KINDS}) == len(KINDS)
+    for kind in KINDS:
+        assert f"{kind.exit_code} {kind.heading.split(' (')[0].lower()}" in text, kind
+
+
+def test_grading_a_course_being_graded_says_it_is_busy(tmp_path, capsys):
+    """Does `canhgiac grade` on a course another grader holds end with "Khóa học đang bận" and exit 3?"""
+    import fcntl
+
+    from canhgiac.grade.run import LOCK_FILE
+
+    with open(tmp_path / LOCK_FILE, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["grade", "--course", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("Khóa học đang bận:") and "đang chạy" in err and "Traceback" not in err
+
+
+def test_a_bug_is_reported_as_one(tmp_path, capsys, monkeypatch):
+    """Does an unexpected exception end with the internal-error heading, its traceback and exit 70, not "Lỗi dữ liệu"?"""
+    import canhgiac.report
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(canhgiac.report, "write_report", broken)
+    assert main(["report", "--course", str(tmp_path), "--out", str(tmp_path / "out")]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("Lỗi nội bộ") and "ZeroDivisionError" in err and "Lỗi dữ liệu" not in err

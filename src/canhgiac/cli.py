@@ -10,11 +10,13 @@ import json
 import os
 import shlex
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from canhgiac.datafile import DataError
+from canhgiac import errors
+from canhgiac.errors import CanhgiacError, InternalError
 
 # argparse's messages (Python 3.11-3.13), by their English text.
 ARGPARSE_VI = {
@@ -241,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="canhgiac",
         description="Khóa học Cảnh giác: sách, bài kiểm tra và các lệnh của cán bộ phụ trách.",
-        epilog="Hướng dẫn của một lệnh: canhgiac LỆNH --help.",
+        epilog=f"Hướng dẫn của một lệnh: canhgiac LỆNH --help. {errors.HELP}",
     )
     sub = _commands(parser, "command")
 
@@ -359,9 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code
-    except DataError as exc:
-        print(f"Lỗi dữ liệu:\n{exc}", file=sys.stderr)
-        return 2
+    except CanhgiacError as exc:
+        # Each kind of trouble has its heading and exit code (canhgiac.errors), all in --help.
+        print(f"{exc.heading}:\n{exc}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:
         # The reader went away (`canhgiac bank export | head`): stop quietly, as other commands do.
         # Python would flush stdout again at exit and complain: send what is left nowhere.
@@ -372,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         # renames and record a grade in one transaction), so running it again finishes it.
         print("\nĐã dừng theo yêu cầu. Chạy lại lệnh này để làm tiếp phần còn lại.", file=sys.stderr)
         return 130
+    except Exception:
+        # A bug: said to be one, with the traceback a developer needs, and its own exit code.
+        print(f"{InternalError.heading}:\n{traceback.format_exc()}", file=sys.stderr)
+        return InternalError.exit_code
 
 
 if __name__ == "__main__":

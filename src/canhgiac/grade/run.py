@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from canhgiac.collect.attempts import Attempt, find_attempts, learners_and_assignments
 from canhgiac.course import Course
 from canhgiac.course.tables import metadata
-from canhgiac.datafile import DataError
+from canhgiac.errors import CourseBusy, DataError, ToolFailed
 from canhgiac.grade.database import is_lock_error, wait_for_sqlite_locks
 from canhgiac.grade.plan import Key, bring_to_submitted, to_grade
 from canhgiac.grade.pool import Pool, Worker
@@ -32,7 +32,7 @@ LOCK_FILE = ".canhgiac-grade.lock"
 TICK_SECONDS = 1.0
 
 
-class GradingBusy(DataError):
+class GradingBusy(CourseBusy):
     """Another `canhgiac grade` is grading this course."""
 
 
@@ -211,7 +211,7 @@ class _Grading:
             self._fail(job.attempt, f"tiến trình chấm bài dừng đột ngột: {worker.why_it_ended()}")
             self.ready.append(job.key)
         elif not worker.ready:
-            raise DataError(
+            raise ToolFailed(
                 f"{self.root}: không khởi động được nbgrader để chấm bài: {worker.why_it_ended()}"
             )
         if self.ready:
@@ -225,7 +225,7 @@ class _Grading:
                 job, worker.job = worker.job, None
                 self.pool.retire(worker, kill=True)
                 if job is None:
-                    raise DataError(f"{self.root}: nbgrader không khởi động được sau {limit:g} giây")
+                    raise ToolFailed(f"{self.root}: nbgrader không khởi động được sau {limit:g} giây")
                 self._fail(job.attempt, f"chấm quá {limit:g} giây nên đã dừng (GradeSettings.job_timeout)")
                 self.ready.append(job.key)
                 self.pool.start()
