@@ -43,10 +43,10 @@ from pathlib import Path
 
 from markdown_table import markdown_table  # beside this script
 from nbgrader.api import Gradebook, MissingEntry
+from synthetic import generate_gradebook
 
 from canhgiac.course import Course
 from canhgiac.report import read_course, write_report
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.tools import put_tools_on_path
 
 QUIZZES, QUESTIONS = 5, 10

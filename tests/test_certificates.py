@@ -14,12 +14,12 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from synthetic import generate_gradebook
 
 from canhgiac.certificates import MANIFEST, write_certificates
 from canhgiac.certificates.wording import score_text, vietnamese_date
 from canhgiac.cli import main
 from canhgiac.course import Course
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.roster import import_roster
 from canhgiac.tools import BIN
 

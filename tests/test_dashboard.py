@@ -6,14 +6,17 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from synthetic import generate_gradebook
 
 from canhgiac.course import Course
-from canhgiac.report.model import merge_sums
-from canhgiac.report.read import read_course
+from canhgiac.course.model import merge_sums
+from canhgiac.course.read import read_course
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.report.tables import by_group, questions_table, statuses
 from canhgiac.tools import tool_env
+
+# The slow tier's marks of the tests that use these fixtures (tests/conftest.py).
+SLOW_FIXTURES = {"executed": "kernel"}
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "bang-dieu-khien.ipynb"

@@ -226,7 +226,7 @@ def test_attempts_are_graded_oldest_first_and_nbgrader_ends_with_the_latest():
     """Are waiting attempts graded oldest first, and is the latest graded again when an older one came late?"""
     from datetime import datetime, timedelta
 
-    from canhgiac.collect.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt
+    from canhgiac.course.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt
     from canhgiac.grade.plan import to_grade
 
     t = datetime(2025, 3, 1, 9)

@@ -25,6 +25,9 @@ from canhgiac.assign.notebook import QUIZ_CELL, public_question, quiz_spec, sour
 from canhgiac.bank import load_bank
 from canhgiac.tools import BIN, tool_env
 
+# The slow tier's marks of the tests that use these fixtures (tests/conftest.py).
+SLOW_FIXTURES = {"course": "nbgrader"}
+
 ROOT = Path(__file__).resolve().parents[1]
 
 ASSIGNMENT = "final"

@@ -39,6 +39,8 @@ from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.quiz.widgets import Quiz
 from canhgiac.tools import BIN, tool_env
 
+pytestmark = [pytest.mark.browser, pytest.mark.nbgrader]
+
 ASSIGNMENT = "nhan-biet"
 PAGE = f"book/kiem-tra/{ASSIGNMENT}.html"
 QUESTIONS = load_bank(ROOT / "quizzes" / "bank").graded(ASSIGNMENT)

@@ -22,12 +22,14 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
+from synthetic import generate_gradebook
 
 from canhgiac.course import Course, CourseRules
+from canhgiac.course.model import NO_COMMUNE, NOT_IN_ROSTER, QuestionSums, Result
+from canhgiac.course.read import read_course
+from canhgiac.course.status import learner_status
 from canhgiac.report import write_report
 from canhgiac.report.charts import all_charts
-from canhgiac.report.model import NO_COMMUNE, NOT_IN_ROSTER, QuestionSums, Result
-from canhgiac.report.read import read_course
 from canhgiac.report.rules import (
     MISLEADING,
     TOO_EASY,
@@ -35,11 +37,9 @@ from canhgiac.report.rules import (
     discrimination,
     facility,
     histogram,
-    learner_status,
     question_flags,
 )
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.report.tables import all_tables
 from canhgiac.serve import make_server
 from canhgiac.tools import BIN
@@ -498,6 +498,7 @@ def test_the_html_report_opens_offline_and_shows_its_tables(report, browser):
 # ------------------------------------------------------------------ empty courses
 
 
+@pytest.mark.slow  # the installed command, in a fresh process with a bare environment
 def test_report_of_a_course_without_a_gradebook_by_path_with_a_bare_path(tmp_path):
     """Does `canhgiac report` by path, without the venv, report a course with no gradebook, creating none?"""
     course, out = tmp_path / "khoa-hoc", tmp_path / "bao-cao"

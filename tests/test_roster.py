@@ -13,6 +13,9 @@ from canhgiac.roster import RosterError, import_roster, load_learners, read_rost
 from canhgiac.roster.read import header_key
 from canhgiac.tools import BIN
 
+# The slow tier's marks of the tests that use these fixtures (tests/conftest.py): a gradebook made by alembic.
+SLOW_FIXTURES = {"course": "nbgrader"}
+
 HEADER = "Mã,Họ và tên,Cơ quan,Xã/phường,Email"
 ROWS = [
     "CB001,Nguyễn Thị Lan,UBND xã Đình Lập,Đình Lập,lan@example.vn",
@@ -180,6 +183,7 @@ def test_reimport_updates(tmp_path, course):
     assert set(learners) == {"CB001", "CB002", "CB003"}
 
 
+@pytest.mark.nbgrader
 def test_command_by_path_without_the_environment(tmp_path):
     """Does `.venv/bin/canhgiac roster import` work from a bare scheduled-job environment, and exit 2 on bad input?"""
     course = tmp_path / "khoa-hoc"

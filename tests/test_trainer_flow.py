@@ -28,6 +28,8 @@ from course_factory import wrong_answer
 from canhgiac.bank import load_bank
 from canhgiac.tools import BIN, tool_env
 
+pytestmark = pytest.mark.nbgrader
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER, FINAL = "intro", "final"
 QUIZZES = (CHAPTER, FINAL)

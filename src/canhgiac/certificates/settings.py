@@ -8,7 +8,7 @@ c.CertificateSettings.signer_title = "CHỦ TỊCH"
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from canhgiac.report.settings import COURSE_TITLE
+from canhgiac.course import COURSE_TITLE
 
 
 class CertificateSettings(Configurable):

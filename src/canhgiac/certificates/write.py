@@ -10,10 +10,10 @@ from pathlib import Path
 from canhgiac.certificates.pdf import Certificate, certificate_pdf
 from canhgiac.certificates.settings import CertificateSettings
 from canhgiac.course import Course
+from canhgiac.course.model import NO_AGENCY, NOT_IN_ROSTER, CourseData
+from canhgiac.course.read import read_course
+from canhgiac.course.status import statuses
 from canhgiac.datafile import DataError
-from canhgiac.report.model import NO_AGENCY, NOT_IN_ROSTER, CourseData
-from canhgiac.report.read import read_course
-from canhgiac.report.tables import statuses
 
 # The certificates this command issued into a folder: learner id -> file, name, date of first issue.
 MANIFEST = ".canhgiac-chung-nhan.json"

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import nbformat
 
-from canhgiac.collect.attempts import to_utc
+from canhgiac.course.attempts import to_utc
 from canhgiac.quiz.answers import parse_answers
 from canhgiac.text import nfc
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from nbgrader.api import Student
 from sqlalchemy import select
 
-from canhgiac.collect import attempts as store
 from canhgiac.collect.contents import (
     AnswersFile,
     BookFile,
@@ -22,8 +21,9 @@ from canhgiac.collect.match import Ambiguous, assignment_of_questions, id_from_n
 from canhgiac.collect.settings import CollectSettings
 from canhgiac.collect.sources import Received, Refused, gather
 from canhgiac.course import Course
+from canhgiac.course import attempts as store
+from canhgiac.course.learners import id_key
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 from canhgiac.datafile import DataError
 from canhgiac.quiz.answers import ANSWERS_FILE
 from canhgiac.text import fold
@@ -84,7 +84,6 @@ def released_quizzes(course: Course) -> dict[str, Quiz]:
 def roster_names(course: Course) -> dict[str, str]:
     """Full name by learner id: the roster's, or nbgrader's students (a course run with the exchange only)."""
     with course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
         names = {
             s.id: f"{s.last_name or ''} {s.first_name or ''}".strip()
             for s in gradebook.db.scalars(select(Student))
@@ -133,7 +132,7 @@ class _Matcher:
         return _Piece(item, learner, assignment, content)
 
     def _match_book(self, item: Received, book: BookFile) -> _Piece:
-        learner = self.learner_ids.get(book.learner.lower())
+        learner = self.learner_ids.get(id_key(book.learner))
         if learner is None:
             raise Unreadable(f"mã học viên '{book.learner}' trong tệp không có trong danh sách học viên")
         assignment = self.quiz_ids.get(book.assignment.lower())
@@ -260,7 +259,7 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
 
     # Oldest first: when several attempts of a learner arrive together, the first goes to
     # submitted/ and the others wait in pending/, in the order `canhgiac grade` grades them.
-    for attempt in sorted(attempts, key=lambda a: (a.learner, a.assignment, a.submitted_at)):
+    for attempt in sorted(attempts, key=lambda a: a.key):
         existing = store.find_attempts(course.root, attempt.learner, attempt.assignment)
         digest = store.content_digest(attempt.files)
         entry = Collected(

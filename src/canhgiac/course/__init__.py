@@ -5,7 +5,7 @@ so that the real course, which holds personal data, lives outside the repository
 """
 
 from canhgiac.course.config import CourseConfigError
-from canhgiac.course.folder import Course, CourseNotFound, resolve_course
+from canhgiac.course.folder import COURSE_TITLE, Course, CourseNotFound, resolve_course
 from canhgiac.course.rules import CourseRules
 
-__all__ = ["Course", "CourseConfigError", "CourseNotFound", "CourseRules", "resolve_course"]
+__all__ = ["COURSE_TITLE", "Course", "CourseConfigError", "CourseNotFound", "CourseRules", "resolve_course"]

@@ -14,9 +14,8 @@ from typing import TextIO
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import OperationalError
 
-from canhgiac.collect.attempts import Attempt, find_attempts, learners_and_assignments
 from canhgiac.course import Course
-from canhgiac.course.tables import metadata
+from canhgiac.course.attempts import Attempt, AttemptKey, find_attempts, learners_and_assignments
 from canhgiac.errors import CourseBusy, DataError, ToolFailed
 from canhgiac.grade.database import is_lock_error, wait_for_sqlite_locks
 from canhgiac.grade.plan import Key, bring_to_submitted, to_grade
@@ -108,7 +107,7 @@ class _Grading:
         self.graded = graded_keys(gradebook)
         self.times = gradebook_times(gradebook)
         gradebook.db.rollback()  # hold no transaction open while the graders write
-        self.skip: set[tuple[str, str, datetime]] = set()
+        self.skip: set[AttemptKey] = set()
         self.tries: Counter = Counter()
         self.result = GradeResult()
         keys = sorted(learners_and_assignments(self.root))
@@ -126,7 +125,7 @@ class _Grading:
         return len(self.result.graded) + len(self.result.failed)
 
     def _fail(self, attempt: Attempt, reason: str) -> None:
-        self.skip.add((attempt.learner, attempt.assignment, attempt.submitted_at))
+        self.skip.add(attempt.key)
         self.result.failed.append(Failed(attempt.learner, attempt.assignment, attempt.submitted_at, reason))
         self.progress.update(self.done, len(self.result.failed))
 
@@ -143,7 +142,7 @@ class _Grading:
                 self._fail(plan[0], f"không chuyển được bài nộp vào submitted/ ({exc.strerror})")
                 self.ready.append(key)
                 continue
-            regrade = (target.learner, target.assignment, target.submitted_at) in self.graded
+            regrade = target.key in self.graded
             worker.send(
                 _Job(key, target, regrade), {"assignment": key[1], "learner": key[0]}, time.monotonic()
             )
@@ -155,7 +154,7 @@ class _Grading:
         worker.job = None
         attempt = job.attempt
         text = f"{data.get('error', '')}\n{data.get('log', '')}"
-        attempt_key = (attempt.learner, attempt.assignment, attempt.submitted_at)
+        attempt_key = attempt.key
         if not data.get("ok"):
             if is_lock_error(text) and self.tries[attempt_key] < self.settings.lock_retries:
                 self.tries[attempt_key] += 1
@@ -275,7 +274,6 @@ def grade_course(
         raise DataError(f"{course.root}: không có thư mục khóa học này")
     wait_for_sqlite_locks()
     with _only_run(course.root), course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
         grading = _Grading(course, gradebook, settings, stream)
         if grading.ready:
             _ensure_students(gradebook, {learner for learner, _ in grading.ready})

@@ -48,7 +48,7 @@ CourseRules.require_chapter_quizzes); CourseRules.attempt says which attempt
 counts.  The flags' thresholds are ReportSettings.
 """
 
-from canhgiac.report.read import read_course
+from canhgiac.course.read import read_course
 from canhgiac.report.settings import COURSE_TITLE, ReportSettings
 from canhgiac.report.write import Written, write_report
 

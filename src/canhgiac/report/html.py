@@ -12,7 +12,7 @@ from datetime import date
 from html import escape
 
 from canhgiac.course import CourseRules
-from canhgiac.report.model import CourseData
+from canhgiac.course.model import CourseData
 from canhgiac.report.tables import TOTAL, Cell, Shares, Table
 
 CSS = """

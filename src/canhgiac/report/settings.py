@@ -10,8 +10,7 @@ c.ReportSettings.min_attempts = 10
 from traitlets import Float, Integer, Unicode
 from traitlets.config import Configurable
 
-# The book's title (_config.yml), which the report and the certificates name.
-COURSE_TITLE = "Cảnh giác trước thủ đoạn cắt ghép hình ảnh để tống tiền"
+from canhgiac.course import COURSE_TITLE
 
 
 class ReportSettings(Configurable):

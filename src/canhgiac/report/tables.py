@@ -16,14 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from canhgiac.course import CourseRules
-from canhgiac.report.model import CourseData, merge_sums, sort_key
+from canhgiac.course.model import CourseData, merge_sums, sort_key
+from canhgiac.course.status import Status, statuses
 from canhgiac.report.rules import (
-    Status,
     discrimination,
     facility,
     full_marks,
     histogram,
-    learner_status,
     percent,
     question_flags,
 )
@@ -72,12 +71,6 @@ class Table:
     def column(self, name: str) -> list[Cell]:
         i = self.columns.index(name)
         return [row[i] for row in self.rows]
-
-
-def statuses(data: CourseData, rules: CourseRules) -> dict[str, Status]:
-    """Every learner's status, by id."""
-    quizzes = data.quiz_names
-    return {lr.id: learner_status(data.results.get(lr.id, {}), quizzes, rules) for lr in data.learners}
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

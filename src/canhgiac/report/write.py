@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from canhgiac.course import Course
+from canhgiac.course.read import read_course
 from canhgiac.datafile import DataError
 from canhgiac.report.charts import all_charts
 from canhgiac.report.html import report_html
-from canhgiac.report.read import read_course
 from canhgiac.report.settings import ReportSettings
 from canhgiac.report.tables import YES, Cell, Shares, Table, all_tables
 

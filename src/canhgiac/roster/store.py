@@ -8,7 +8,6 @@ from sqlalchemy import delete, select
 
 from canhgiac.course import Course
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 from canhgiac.roster.read import Learner, read_roster
 
 # SQLite allows at most 999 parameters in a statement: IDs go in chunks.
@@ -32,7 +31,6 @@ def import_roster(course: Course, path: Path) -> ImportResult:
     learners = read_roster(path)
     with course.gradebook() as gradebook:
         session = gradebook.db
-        metadata.create_all(gradebook.engine)
         ids = [entry.id for entry in learners]
         try:
             existing: dict[str, Student] = {}
@@ -75,6 +73,5 @@ def import_roster(course: Course, path: Path) -> ImportResult:
 def load_learners(course: Course) -> dict[str, Learner]:
     """The course's learners by ID, as imported."""
     with course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
         rows = gradebook.db.execute(select(learner_table)).mappings()
         return {row["id"]: Learner(**dict(row)) for row in rows}

@@ -26,14 +26,15 @@ from sphinx.util.docutils import SphinxDirective
 
 from canhgiac.assign.notebook import public_question
 from canhgiac.bank.schema import KIND_HINTS
+from canhgiac.course import learners
 from canhgiac.sphinxext.practice import directive_bank
 from canhgiac.text import html_lines
 
 SCRIPT = "canhgiac-exam.js"
 STYLE = "canhgiac-exam.css"
 MARK = "cg-graded-quiz"  # the class of the raw node: tells a page that needs the script
-# The roster's rule for learner IDs (canhgiac.roster.read.ID_PATTERN), checked in the browser too.
-ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+# The rule for learner IDs (canhgiac.course.learners), checked in the browser too; HTML anchors it itself.
+ID_PATTERN = learners.ID_PATTERN.pattern.removeprefix("^").removesuffix("$")
 
 
 def _options_html(q: dict, base: str) -> str:

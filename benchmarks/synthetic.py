@@ -25,8 +25,8 @@ from sqlalchemy import create_engine, text
 from canhgiac.course.folder import COURSE_ID
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_grade as attempt_grade_table
+from canhgiac.course.tables import create_tables
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Hữu", "Ngọc", "Quốc"]
@@ -118,7 +118,7 @@ def create_schema(conn) -> None:
     from alembic.script import ScriptDirectory
 
     Base.metadata.create_all(conn)
-    metadata.create_all(conn)
+    create_tables(conn)
     head = ScriptDirectory(str(Path(nbgrader.__file__).parent / "alembic")).get_current_head()
     conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
     conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})

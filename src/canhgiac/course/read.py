@@ -28,10 +28,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.sql import Select
 
 from canhgiac.course import Course
-from canhgiac.course.tables import attempt as attempt_table
-from canhgiac.course.tables import attempt_grade as attempt_grade_table
-from canhgiac.course.tables import learner as learner_table
-from canhgiac.report.model import (
+from canhgiac.course.model import (
     NO_AGENCY,
     NO_COMMUNE,
     NOT_IN_ROSTER,
@@ -43,6 +40,9 @@ from canhgiac.report.model import (
     Result,
     sort_key,
 )
+from canhgiac.course.tables import attempt as attempt_table
+from canhgiac.course.tables import attempt_grade as attempt_grade_table
+from canhgiac.course.tables import learner as learner_table
 from canhgiac.text import nfc
 
 # nbgrader's tables, as its own models define them.

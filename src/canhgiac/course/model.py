@@ -9,7 +9,7 @@ computed from the same few thousand rows, whatever the number of learners.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from canhgiac.roster.read import Learner as RosterLearner
+from canhgiac.course.learners import Learner as RosterLearner
 
 # Where learners go who are in nbgrader's gradebook but not in the imported roster.
 NOT_IN_ROSTER = "(không có trong danh sách)"
