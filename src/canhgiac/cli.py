@@ -115,11 +115,12 @@ def _path(arg: str) -> Path:
 
 def _assign(args: argparse.Namespace) -> int:
     from canhgiac.assign.notebook import NEW, UPDATED, write_sources
-    from canhgiac.bank import default_bank_dir, load_bank
+    from canhgiac.bank import load_bank
+    from canhgiac.checkout import default_book_dir, default_course_dir
 
     bank = load_bank(_path(args.bank) if args.bank else None)
-    course = _path(args.course) if args.course else default_bank_dir().parent
-    book = _path(args.book) if args.book else default_bank_dir().parents[1] / "book"
+    course = _path(args.course) if args.course else default_course_dir()
+    book = _path(args.book) if args.book else default_book_dir()
     sources = write_sources(bank, course, book if book.is_dir() else None)
     if sources.config_created:
         print(f"Đã tạo {sources.config}")

@@ -14,18 +14,19 @@ from pprint import pformat
 import nbformat
 
 from canhgiac.bank import Bank, Question
+from canhgiac.course import Course
+from canhgiac.course.rules import FINAL_TITLE, CourseRules
 
-FINAL = "final"
 QUIZ_CELL = "bai-lam"
 NOTEBOOK = "quiz.ipynb"
 # The name that the quiz cell gives to the quiz's public data (see source_notebook, quiz_spec).
 QUIZ_NAME = "QUIZ"
 
 
-def quiz_title(assignment: str, book_dir: Path | None) -> str:
+def quiz_title(assignment: str, book_dir: Path | None, final: str | None = None) -> str:
     """'Bài kiểm tra: <chapter title>' from the chapter's H1, or the final test's name."""
-    if assignment == FINAL:
-        return "Bài kiểm tra cuối khóa"
+    if assignment == (CourseRules.default_final() if final is None else final):
+        return FINAL_TITLE
     page = (book_dir / f"{assignment}.md") if book_dir else None
     if page and page.exists():
         for line in page.read_text(encoding="utf-8").splitlines():
@@ -95,11 +96,13 @@ def test_source(q: Question) -> str:
     )
 
 
-def source_notebook(bank: Bank, assignment: str, book_dir: Path | None = None) -> nbformat.NotebookNode:
+def source_notebook(
+    bank: Bank, assignment: str, book_dir: Path | None = None, final: str | None = None
+) -> nbformat.NotebookNode:
     questions = bank.graded(assignment)
     if not questions:
         raise ValueError(f"bài '{assignment}' không có câu hỏi chấm điểm nào trong ngân hàng")
-    title = quiz_title(assignment, book_dir)
+    title = quiz_title(assignment, book_dir, final)
     spec = {"assignment": assignment, "title": title, "questions": [public_question(q) for q in questions]}
     show = (
         "from canhgiac.quiz.widgets import show_quiz\n\n"
@@ -168,12 +171,13 @@ def write_sources(bank: Bank, course_dir: Path, book_dir: Path | None = None) ->
     config_created = not config.exists()
     if config_created:
         config.write_text(CONFIG_FILE_TEXT, encoding="utf-8")
+    final = Course(course_dir).rules.final_assignment
     written = []
-    for assignment in bank.assignments():
+    for assignment in bank.assignments(final):
         if not bank.graded(assignment):
             continue
         path = course_dir / "source" / assignment / NOTEBOOK
-        text = nbformat.writes(source_notebook(bank, assignment, book_dir))
+        text = nbformat.writes(source_notebook(bank, assignment, book_dir, final))
         data = (text if text.endswith("\n") else text + "\n").encode("utf-8")  # as nbformat.write ends it
         if not path.exists():
             change = NEW

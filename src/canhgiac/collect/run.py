@@ -72,7 +72,7 @@ def released_quizzes(course: Course) -> dict[str, Quiz]:
     """Each released assignment with its single notebook (the quiz)."""
     quizzes = {}
     for name in course.released_assignments():
-        notebooks = sorted((course.folder("release") / name).glob("*.ipynb"))
+        notebooks = sorted(course.release_folder(name).glob("*.ipynb"))
         if len(notebooks) != 1:
             continue
         raw = notebooks[0].read_bytes()

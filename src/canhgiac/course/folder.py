@@ -8,6 +8,7 @@ from typing import TypeVar
 from nbgrader.api import Gradebook
 from traitlets.config import Config, Configurable
 
+from canhgiac.checkout import default_course_dir
 from canhgiac.course.config import CourseConfigError, configured, load_config
 from canhgiac.course.rules import CourseRules
 from canhgiac.course.tables import create_tables
@@ -20,12 +21,6 @@ CONFIG_FILE = "nbgrader_config.py"
 COURSE_ID = "canhgiac"
 # The book's title (_config.yml), which the report and the certificates name.
 COURSE_TITLE = "Cảnh giác trước thủ đoạn cắt ghép hình ảnh để tống tiền"
-
-
-def default_course_dir() -> Path:
-    """`quizzes/` of the checkout this package is installed from, else of the current folder."""
-    checkout = Path(__file__).resolve().parents[3] / "quizzes"
-    return checkout if checkout.is_dir() else Path("quizzes")
 
 
 def resolve_course(arg: str | Path | None) -> "Course":
@@ -114,6 +109,10 @@ class Course:
     def folder(self, step: str) -> Path:
         """One of nbgrader's step folders: source, release, submitted, autograded, feedback."""
         return self.root / step
+
+    def release_folder(self, assignment: str) -> Path:
+        """Where nbgrader's release of an assignment is (what the learners were given)."""
+        return self.folder("release") / assignment
 
     def released_assignments(self) -> list[str]:
         """The assignments with a release notebook, final test last."""

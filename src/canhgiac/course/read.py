@@ -40,6 +40,7 @@ from canhgiac.course.model import (
     Result,
     sort_key,
 )
+from canhgiac.course.rules import FINAL_TITLE
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_grade as attempt_grade_table
 from canhgiac.course.tables import learner as learner_table
@@ -269,7 +270,7 @@ def quiz_title(course: Course, name: str, final: str) -> str:
             heading = next((line[2:].strip() for line in source.splitlines() if line.startswith("# ")), "")
             if heading:
                 return nfc(heading)
-    return "Bài kiểm tra cuối khóa" if name == final else f"Bài kiểm tra: {name}"
+    return FINAL_TITLE if name == final else f"Bài kiểm tra: {name}"
 
 
 def _titled(course: Course, quizzes: list[Quiz], final: str) -> list[Quiz]:
