@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course_factory import answers_for, book_file, copy_course, run
+from course_factory import BARE_ENV, answers_for, book_file, copy_course, run
 from nbgrader.api import Gradebook
 from sqlalchemy import create_engine, select
 
@@ -29,7 +29,6 @@ from canhgiac.course.attempts import ARCHIVED, PENDING, SUBMITTED, find_attempts
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.grade import grade_course
 
-BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
 T0 = datetime(2025, 3, 1, 2, 15, 0)  # UTC
 
 

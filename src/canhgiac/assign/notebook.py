@@ -5,7 +5,6 @@ question, worth the question's points, so that nbgrader's gradebook holds a
 score for each question.  The key is only in the hidden part of the test cells.
 """
 
-import ast
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +15,10 @@ import nbformat
 from canhgiac.bank import Bank, Question
 from canhgiac.course import Course
 from canhgiac.course.rules import FINAL_TITLE, CourseRules
+from canhgiac.question import public_question
+from canhgiac.quiz.spec import QUIZ_CELL, QUIZ_NAME
 
-QUIZ_CELL = "bai-lam"
 NOTEBOOK = "quiz.ipynb"
-# The name that the quiz cell gives to the quiz's public data (see source_notebook, quiz_spec).
-QUIZ_NAME = "QUIZ"
 
 
 def quiz_title(assignment: str, book_dir: Path | None, final: str | None = None) -> str:
@@ -33,18 +31,6 @@ def quiz_title(assignment: str, book_dir: Path | None, final: str | None = None)
             if line.startswith("# "):
                 return f"Bài kiểm tra: {line[2:].strip()}"
     return f"Bài kiểm tra: {assignment}"
-
-
-def public_question(q: Question) -> dict:
-    """What the learner's notebook may know of a question: never the answer or the explanation."""
-    return {
-        "id": q.id,
-        "kind": q.kind,
-        "text": q.text,
-        "scenario": q.scenario,
-        "points": q.points,
-        "options": [{"id": o.id, "text": o.text} for o in q.options],
-    }
 
 
 def _meta(grade_id: str, *, points: float | None = None, hidden: bool = True) -> dict:
@@ -124,25 +110,6 @@ def source_notebook(
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.language_info = {"name": "python"}
     return nb
-
-
-def quiz_spec(source: str) -> dict:
-    """The quiz's public data (title, questions as public_question) read back from the quiz cell's source.
-
-    Read as a literal, never run: the feedback (canhgiac.preprocessors.QuestionFeedback)
-    shows each question's text and options from it, without a kernel.
-    """
-    for node in ast.parse(source).body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == QUIZ_NAME
-        ):
-            spec = ast.literal_eval(node.value)
-            if isinstance(spec, dict) and isinstance(spec.get("questions"), list):
-                return spec
-    raise ValueError(f"ô bài làm không có dữ liệu {QUIZ_NAME} của bài kiểm tra")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from canhgiac.bank import Bank, Question, load_bank
-from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.datafile import DataError
+from canhgiac.question import KIND_HINTS
 from canhgiac.text import html_lines
 
 
