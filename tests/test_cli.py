@@ -170,3 +170,14 @@ def test_a_bug_is_reported_as_one(tmp_path, capsys, monkeypatch):
     assert main(["report", "--course", str(tmp_path), "--out", str(tmp_path / "out")]) == 70
     err = capsys.readouterr().err
     assert err.startswith("Lỗi nội bộ") and "ZeroDivisionError" in err and "Lỗi dữ liệu" not in err
+
+
+def test_an_unreachable_gradebook_database_is_a_tool_failure(tmp_path, capsys):
+    """Does a report on a course whose PostgreSQL does not answer end with "Công cụ không chạy được" and exit 4?"""
+    # Port 1 on this machine: nothing listens there, so the connection is refused at once.
+    (tmp_path / "nbgrader_config.py").write_text(
+        'c.CourseDirectory.db_url = "postgresql://canbo@127.0.0.1:1/canhgiac"\n', encoding="utf-8"
+    )
+    assert main(["report", "--course", str(tmp_path), "--out", str(tmp_path / "out")]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("Công cụ không chạy được:") and "127.0.0.1" in err and "Traceback" not in err

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from canhgiac import errors
-from canhgiac.errors import CanhgiacError, InternalError
+from canhgiac.errors import CanhgiacError, InternalError, ToolFailed
 
 # argparse's messages (Python 3.11-3.13), by their English text.
 ARGPARSE_VI = {
@@ -376,7 +376,16 @@ def main(argv: list[str] | None = None) -> int:
         # renames and record a grade in one transaction), so running it again finishes it.
         print("\nĐã dừng theo yêu cầu. Chạy lại lệnh này để làm tiếp phần còn lại.", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):  # the gradebook's database unreachable or refusing us
+            message = str(exc.orig or exc).strip()
+            print(
+                f"{ToolFailed.heading}:\nkhông kết nối được cơ sở dữ liệu của sổ điểm: {message}",
+                file=sys.stderr,
+            )
+            return ToolFailed.exit_code
         # A bug: said to be one, with the traceback a developer needs, and its own exit code.
         print(f"{InternalError.heading}:\n{traceback.format_exc()}", file=sys.stderr)
         return InternalError.exit_code
