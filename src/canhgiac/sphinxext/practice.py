@@ -22,19 +22,20 @@ from sphinx.util.docutils import SphinxDirective
 
 from canhgiac.bank import Bank, Question, load_bank
 from canhgiac.datafile import DataError
-from canhgiac.question import KIND_HINTS
+from canhgiac.question import KIND_HINTS, KINDS
 from canhgiac.text import html_lines
 
 
 def _answerhtml_lines(q: Question) -> str:
     texts = {o.id: o.text for o in q.options}
-    if q.kind == "order":
+    if KINDS[q.kind].control == "order":
         return " → ".join(f"{i}. {texts[a]}" for i, a in enumerate(q.answer, 1))
     return "; ".join(texts[a] for a in q.answer)
 
 
 def _options_html(q: Question, base: str) -> str:
-    if q.kind == "order":
+    control = KINDS[q.kind].control
+    if control == "order":
         positions = "".join(f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1))
         items = "".join(
             f'<li><label for="{base}-{o.id}">{html_lines(o.text)}</label>'
@@ -43,7 +44,6 @@ def _options_html(q: Question, base: str) -> str:
             for o in q.options
         )
         return f'<ul class="cg-options cg-order">{items}</ul>'
-    control = "checkbox" if q.kind == "multiple" else "radio"
     items = "".join(
         f'<li><input type="{control}" id="{base}-{o.id}" name="{base}" value="{o.id}">'
         f'<label for="{base}-{o.id}">{html_lines(o.text)}</label></li>'
