@@ -21,9 +21,8 @@ def test_a_log_file_gets_one_plain_line_per_tenth_with_rate_and_time_left():
     assert len(lines) == 11 and "\r" not in log.getvalue()
     assert lines[0].startswith("Chấm bài [") and "0/40 bài" in lines[0]
     assert lines[-1].startswith("Chấm bài [" + "#" * 30 + "]") and "40/40 bài" in lines[-1]
-    assert all(
-        "đã chạy" in line and "còn khoảng" in line and "bài/s" in line or "s/bài" in line for line in lines
-    )
+    assert all("đã chạy" in line and "còn khoảng" in line for line in lines)
+    assert all("bài/s" in line or "s/bài" in line for line in lines)  # the rate, either way up
     assert lines[-1].endswith(", 2 lỗi") and "lỗi" not in lines[0]
 
 
