@@ -1,4 +1,4 @@
-"""What the report knows about a course, read once from the gradebook: plain data, no database.
+"""A course's results as the report and the certificates see them, read once from the gradebook: plain data.
 
 The per-question figures are kept as sums (count, Σx, Σx², Σt, Σt², Σxt) for
 each question and each (agency, commune): sums add up, so the report for the

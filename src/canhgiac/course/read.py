@@ -1,4 +1,4 @@
-"""Reading a course's gradebook for the report: a few SQL aggregates, never a loop over learners.
+"""Reading a course's results (report, certificates, the hub): a few SQL aggregates, never a loop over learners.
 
 nbgrader's Gradebook API computes a submission's score with a subquery per
 object, so asking it learner by learner costs one round of queries per
