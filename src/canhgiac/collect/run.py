@@ -259,7 +259,7 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
 
     # Oldest first: when several attempts of a learner arrive together, the first goes to
     # submitted/ and the others wait in pending/, in the order `canhgiac grade` grades them.
-    for attempt in sorted(attempts, key=lambda a: a.key):
+    for attempt in sorted(attempts, key=lambda a: (a.learner, a.assignment, a.submitted_at)):
         existing = store.find_attempts(course.root, attempt.learner, attempt.assignment)
         digest = store.content_digest(attempt.files)
         entry = Collected(
