@@ -5,7 +5,7 @@ the scores of every learner and quiz; this measures it at growing sizes.
 
 SETUP (not timed)  for each size N, a SQLite gradebook in a temporary folder
        with 5 quizzes of 10 questions and N learners with pseudo-random scores
-       (canhgiac.report.synthetic: bulk inserts into nbgrader's tables, about
+       (benchmarks/synthetic.py: bulk inserts into nbgrader's tables, about
        90% of the quizzes handed in, some retakes kept in canhgiac_attempt),
        in about N/100 agencies spread over N/400 communes.
 

@@ -1,6 +1,6 @@
 """`canhgiac report`: its rules, and every figure of its files against a gradebook whose scores are known.
 
-The gradebooks are generated (canhgiac.report.synthetic: bulk inserts into
+The gradebooks are generated (benchmarks/synthetic.py: bulk inserts into
 nbgrader's tables, as autograde leaves them), so no grading is needed here;
 tests/test_trainer_flow.py runs the report on a course graded for real.  What
 each figure should be is computed in this file from what was generated, with
