@@ -174,8 +174,8 @@ class QuestionControl:
                 layout=w.Layout(width="auto"),
             )
             controls = [self.radio]
-        for control in controls:
-            control.observe(lambda _change: on_change(), names="value")
+        for widget in controls:
+            widget.observe(lambda _change: on_change(), names="value")
         # The controls in a box of their own, which the quiz's script names after the question.
         group = w.VBox(controls)
         group.add_class(OPTIONS_CLASS)
