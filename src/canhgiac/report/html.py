@@ -168,13 +168,13 @@ def report_html(
         "<h2>Theo cơ quan</h2>",
         image_html(
             charts["by_agency"],
-            "Biểu đồ cột: tỉ lệ hoàn thành và tỉ lệ đạt của từng cơ quan; số liệu ở bảng dưới.",
+            "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng cơ quan; số liệu ở bảng dưới.",
         ),
         table_html(tables["by_agency"]),
         "<h2>Theo xã</h2>",
         image_html(
             charts["by_commune"],
-            "Biểu đồ cột: tỉ lệ hoàn thành và tỉ lệ đạt của từng xã; số liệu ở bảng dưới.",
+            "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng xã; số liệu ở bảng dưới.",
         ),
         table_html(tables["by_commune"]),
         "<h2>Các bài kiểm tra</h2>",
