@@ -1,8 +1,8 @@
 """What a certificate says besides the learner's name, set in the course's nbgrader_config.py.
 
-    c.CertificateSettings.issuer = "ỦY BAN NHÂN DÂN HUYỆN ĐÌNH LẬP"
-    c.CertificateSettings.place = "Đình Lập"
-    c.CertificateSettings.signer_title = "CHỦ TỊCH"
+c.CertificateSettings.issuer = "ỦY BAN NHÂN DÂN HUYỆN ĐÌNH LẬP"
+c.CertificateSettings.place = "Đình Lập"
+c.CertificateSettings.signer_title = "CHỦ TỊCH"
 """
 
 from pathlib import Path
@@ -10,8 +10,8 @@ from pathlib import Path
 from traitlets import Unicode
 from traitlets.config import Configurable
 
+from canhgiac.course import COURSE_TITLE
 from canhgiac.datafile import DataError
-from canhgiac.report.settings import COURSE_TITLE
 
 # What a certificate cannot be issued without: the setting, what it is, an example value.
 REQUIRED = (
@@ -28,7 +28,9 @@ class CertificateSettingsMissing(DataError):
 class CertificateSettings(Configurable):
     """The issuing body, the place and the signer of the course's certificates."""
 
-    course_title = Unicode(COURSE_TITLE, help="The course's title, as the certificate names it.").tag(config=True)
+    course_title = Unicode(COURSE_TITLE, help="The course's title, as the certificate names it.").tag(
+        config=True
+    )
 
     issuer = Unicode(
         "",
@@ -48,7 +50,9 @@ class CertificateSettings(Configurable):
 
 def require_complete(settings: CertificateSettings, config_file: Path) -> None:
     """CertificateSettingsMissing, naming each empty setting and how to set it, unless all are set."""
-    missing = [(name, what, example) for name, what, example in REQUIRED if not getattr(settings, name).strip()]
+    missing = [
+        (name, what, example) for name, what, example in REQUIRED if not getattr(settings, name).strip()
+    ]
     if not missing:
         return
     lines = [f"{config_file}: chưa đủ thiết lập để cấp giấy chứng nhận, nên chưa viết giấy nào."]

@@ -8,8 +8,8 @@ had sent them again.  Times are shown in the course's time zone.
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from canhgiac.collect.attempts import PENDING
 from canhgiac.collect.run import Collected, CollectResult
+from canhgiac.course.attempts import PENDING
 from canhgiac.course.clock import shown
 
 LATEST_RULE = 'c.CourseRules.attempt = "latest"'

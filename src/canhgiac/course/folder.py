@@ -11,6 +11,7 @@ from traitlets.config import Config, Configurable
 
 from canhgiac.course.config import CourseConfigError, configured, load_config
 from canhgiac.course.rules import CourseRules
+from canhgiac.course.tables import create_tables
 from canhgiac.datafile import DataError
 from canhgiac.tools import put_tools_on_path
 
@@ -18,8 +19,8 @@ C = TypeVar("C", bound=Configurable)
 
 CONFIG_FILE = "nbgrader_config.py"
 COURSE_ID = "canhgiac"
-
-
+# The book's title (_config.yml), which the report and the certificates name.
+COURSE_TITLE = "Cảnh giác trước thủ đoạn cắt ghép hình ảnh để tống tiền"
 # The course folder of every trainer command and of the dashboard, set once for a terminal.
 COURSE_ENV = "CANHGIAC_COURSE"
 
@@ -113,16 +114,22 @@ class Course:
         return self.settings(CourseRules)
 
     def gradebook(self) -> Gradebook:
-        """nbgrader's gradebook of this course; close it (or use `with`) when done."""
+        """nbgrader's gradebook of this course, with our tables beside it; close it (or use `with`) when done."""
         put_tools_on_path()  # a new gradebook runs `alembic` by name
         if self.db_url.startswith("sqlite:///"):
             # SQLite creates the file, not the folder: a new course starts with its roster.
             Path(self.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return Gradebook(self.db_url, course_id=COURSE_ID)
+        gradebook = Gradebook(self.db_url, course_id=COURSE_ID)
+        create_tables(gradebook.engine)
+        return gradebook
 
     def folder(self, step: str) -> Path:
         """One of nbgrader's step folders: source, release, submitted, autograded, feedback."""
         return self.root / step
+
+    def release_folder(self, assignment: str) -> Path:
+        """Where nbgrader's release of an assignment is (what the learners were given)."""
+        return self.folder("release") / assignment
 
     def released_assignments(self) -> list[str]:
         """The assignments with a release notebook, final test last."""

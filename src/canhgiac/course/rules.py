@@ -1,15 +1,18 @@
 """The course's rules for passing, set in the course's nbgrader_config.py like nbgrader's own settings.
 
-    c.CourseRules.pass_mark = 0.8
-    c.CourseRules.require_chapter_quizzes = False
-    c.CourseRules.attempt = "latest"
-    c.CourseRules.time_zone = "Asia/Ho_Chi_Minh"
+c.CourseRules.pass_mark = 0.8
+c.CourseRules.require_chapter_quizzes = False
+c.CourseRules.attempt = "latest"
+c.CourseRules.time_zone = "Asia/Ho_Chi_Minh"
 """
 
 from traitlets import Bool, Enum, Float, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from canhgiac.course.clock import DEFAULT_TIME_ZONE, zone
+
+# The final test's title where its notebook gives none (a chapter's quiz is named after its chapter).
+FINAL_TITLE = "Bài kiểm tra cuối khóa"
 
 
 class CourseRules(Configurable):
@@ -52,7 +55,10 @@ class CourseRules(Configurable):
             "The course's time zone (an IANA name): every time in the summaries, the report and the "
             "certificates is shown in it, whatever the server's own zone."
         ),
-    ).tag(config=True, allowed='time_zone phải là tên múi giờ IANA giữa hai dấu ngoặc kép, ví dụ "Asia/Ho_Chi_Minh".')
+    ).tag(
+        config=True,
+        allowed='time_zone phải là tên múi giờ IANA giữa hai dấu ngoặc kép, ví dụ "Asia/Ho_Chi_Minh".',
+    )
 
     @validate("time_zone")
     def _known_zone(self, proposal):
@@ -66,6 +72,11 @@ class CourseRules(Configurable):
     def tz(self):
         """The course's time zone, as a ZoneInfo."""
         return zone(self.time_zone)
+
+    @classmethod
+    def default_final(cls) -> str:
+        """The final test's name when no course is at hand (the bank, the book): the setting's default."""
+        return cls.class_traits()["final_assignment"].default_value
 
     def passes(self, score: float, max_score: float) -> bool:
         """Does a score reach the pass mark? A quiz worth nothing cannot be passed."""

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from canhgiac.course import Course
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 from canhgiac.datafile import DataError
 from canhgiac.tools import tool_env
 
@@ -57,7 +56,6 @@ def _plain(ident: str) -> bool:
 def _roster(course: Course) -> dict[str, tuple[str, str, str]]:
     """(full name, agency, e-mail) by learner id."""
     with course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
         return {
             row.id: (row.full_name, row.agency or NO_AGENCY, row.email or "")
             for row in gradebook.db.execute(select(learner_table))

@@ -17,14 +17,13 @@ from dataclasses import dataclass, replace
 
 from canhgiac.course import CourseRules
 from canhgiac.course.clock import shown
-from canhgiac.report.model import CourseData, merge_sums, sort_key
+from canhgiac.course.model import CourseData, merge_sums, sort_key
+from canhgiac.course.status import Status, statuses
 from canhgiac.report.rules import (
-    Status,
     discrimination,
     facility,
     full_marks,
     histogram,
-    learner_status,
     percent,
     question_flags,
 )
@@ -39,6 +38,7 @@ SEPARATOR = "; "
 TEXT_LENGTH = 90
 BINS = 10
 
+
 @dataclass(frozen=True)
 class Shares:
     """Quizzes and a learner's score on each in %, as one cell: 'Bài kiểm tra cuối khóa (52.9%)'."""
@@ -48,7 +48,8 @@ class Shares:
     def text(self, decimal: str = ".") -> str:
         """The cell's text, with `decimal` as decimal mark: '.' for CSV, ',' for HTML."""
         return SEPARATOR.join(
-            title if share is None else f"{title} ({vi_percent(share, decimal)})" for title, share in self.items
+            title if share is None else f"{title} ({vi_percent(share, decimal)})"
+            for title, share in self.items
         )
 
     def __str__(self) -> str:
@@ -71,12 +72,6 @@ class Table:
     def column(self, name: str) -> list[Cell]:
         i = self.columns.index(name)
         return [row[i] for row in self.rows]
-
-
-def statuses(data: CourseData, rules: CourseRules) -> dict[str, Status]:
-    """Every learner's status, by id."""
-    quizzes = data.quiz_names
-    return {lr.id: learner_status(data.results.get(lr.id, {}), quizzes, rules) for lr in data.learners}
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:
@@ -124,12 +119,12 @@ def quizzes_table(data: CourseData, rules: CourseRules) -> Table:
     ids = {lr.id for lr in data.learners}
     rows = []
     for quiz in data.quizzes:
-        results = [by_quiz[quiz.name] for lid, by_quiz in data.results.items() if lid in ids and quiz.name in by_quiz]
+        results = [
+            by_quiz[quiz.name] for lid, by_quiz in data.results.items() if lid in ids and quiz.name in by_quiz
+        ]
         handed = len(results)
         passed = sum(rules.passes(r.score, r.max_score) for r in results)
-        mean = (
-            percent(sum(r.score / r.max_score for r in results if r.max_score), handed) if handed else None
-        )
+        mean = percent(sum(r.score / r.max_score for r in results if r.max_score), handed) if handed else None
         rows.append(
             (
                 quiz.name,
@@ -213,7 +208,11 @@ def reminders_table(data: CourseData, status: Mapping[str, Status], quiz: str | 
     for lr in data.learners:  # already by agency, commune, name
         st = status[lr.id]
         if quiz is not None:
-            st = replace(st, missing=tuple(q for q in st.missing if q == quiz), failed=tuple(q for q in st.failed if q == quiz))
+            st = replace(
+                st,
+                missing=tuple(q for q in st.missing if q == quiz),
+                failed=tuple(q for q in st.failed if q == quiz),
+            )
             if not (st.missing or st.failed):
                 continue
         elif st.completed and st.passed:
@@ -341,7 +340,11 @@ def time_notes_table(data: CourseData, rules: CourseRules) -> Table:
             what.append("không ghi lúc học viên lưu bài: xếp theo ngày của tệp nhận được")
         if note.later is not None:
             what.append(f"nhận sau khi đã chấm lần nộp lúc {shown(note.later, rules.tz)}")
-        decided = "được tính" if note.counted else f"không được tính: tính lần nộp lúc {shown(note.counting_at, rules.tz)}"
+        decided = (
+            "được tính"
+            if note.counted
+            else f"không được tính: tính lần nộp lúc {shown(note.counting_at, rules.tz)}"
+        )
         rows.append(
             (
                 lr.agency if lr else "",
@@ -354,7 +357,9 @@ def time_notes_table(data: CourseData, rules: CourseRules) -> Table:
                 note.quiz,
             )
         )
-    rule = "lần có điểm cao nhất" if rules.attempt == "best" else "lần nộp sau cùng, theo lúc học viên lưu bài"
+    rule = (
+        "lần có điểm cao nhất" if rules.attempt == "best" else "lần nộp sau cùng, theo lúc học viên lưu bài"
+    )
     return Table(
         name="time_notes",
         title="Lưu ý về thời điểm nộp bài",
