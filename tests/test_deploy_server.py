@@ -1,0 +1,196 @@
+"""deploy/server's reverse proxy: the nginx site of `canhgiac deploy nginx`, checked by nginx and run for real.
+
+nginx runs on 127.0.0.1 at free ports, with a throwaway certificate, in front
+of the course served at /services/khoa-hoc/ as the hub's proxy serves it.
+Upstream: the hosted course of issue 12 is not on main yet, so the upstream is
+the built book served by `canhgiac serve` (canhgiac.serve.make_server) at the
+same path; the site file is the one an operator installs, unchanged.
+Chromium then takes a quiz page under the Content-Security-Policy and must
+report no violation.
+"""
+
+import re
+import ssl
+import tempfile
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from nginx_helpers import NginxUnavailable, prepare_nginx
+
+from canhgiac.deploy.csp import book_policy, inline_code, source_hash
+from canhgiac.deploy.nginx import Site, render
+from canhgiac.serve import make_server
+
+PREFIX = "/services/khoa-hoc/"
+QUIZ = f"{PREFIX}book/kiem-tra/final.html"
+ONE_YEAR = 365 * 24 * 3600
+
+# Records every Content-Security-Policy violation of the page, from its first script on.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective}: ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def upstream(built_book):
+    """The built book at /services/khoa-hoc/ on 127.0.0.1 (`canhgiac serve`), as the hub's proxy would route it."""
+    root = Path(tempfile.mkdtemp(prefix="canhgiac-upstream-"))
+    (root / "services").mkdir()
+    (root / "services" / "khoa-hoc").symlink_to(built_book, target_is_directory=True)
+    server = make_server(root, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def nginx(built_book, upstream):
+    def site(cert, key, http_port, https_port):
+        return render(
+            Site(
+                "127.0.0.1 localhost",
+                built_book,
+                certificate=str(cert),
+                certificate_key=str(key),
+                upstream=upstream,
+                listen_address="127.0.0.1",
+                http_port=http_port,
+                https_port=https_port,
+            )
+        )
+
+    try:
+        server = prepare_nginx(site)
+    except NginxUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    checked = server.check()
+    assert checked.returncode == 0, f"nginx -t refused the site:\n{checked.stderr}"
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def client(nginx):
+    """HTTPS that trusts the throwaway certificate only (no `verify=False`)."""
+    context = ssl.create_default_context(cafile=str(nginx.folder / "cert.pem"))
+    with httpx.Client(verify=context, follow_redirects=False, timeout=20) as c:
+        yield c
+
+
+def test_nginx_accepts_the_site_and_refuses_a_broken_one(nginx):
+    """Does `nginx -t` pass the generated site, and fail the same site with one directive broken?"""
+    result = nginx.check()
+    assert result.returncode == 0 and "test is successful" in result.stderr, result.stderr
+    site = nginx.folder / "canhgiac.conf"
+    good = site.read_text(encoding="utf-8")
+    try:
+        site.write_text(good.replace("server_tokens off;", "server_tokens of;", 1), encoding="utf-8")
+        assert nginx.check().returncode != 0
+    finally:
+        site.write_text(good, encoding="utf-8")
+
+
+def test_plain_http_goes_to_https(nginx):
+    """Is a plain-HTTP request sent to the same path over HTTPS, with no version in the Server header?"""
+    response = httpx.get(f"{nginx.http}{QUIZ}?a=1", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == f"{nginx.https}{QUIZ}?a=1"
+    assert response.headers["server"] == "nginx"
+
+
+def check_public_headers(response: httpx.Response) -> None:
+    hsts = response.headers.get("strict-transport-security", "")
+    max_age = int(re.search(r"max-age=(\d+)", hsts).group(1))
+    assert max_age >= ONE_YEAR, hsts
+    assert response.headers["server"] == "nginx", "the Server header gives nginx's version"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "camera=()" in response.headers["permissions-policy"]
+
+
+def test_the_book_and_quiz_pages_have_a_strict_policy(client, nginx):
+    """Does a quiz page come over HTTPS with HSTS, no version, and a CSP with no inline code but the book's own?"""
+    response = client.get(f"{nginx.https}{QUIZ}")
+    assert response.status_code == 200 and "Nộp bài" in response.text
+    check_public_headers(response)
+    policy = dict(
+        (d.split(" ", 1) + [""])[:2]
+        for d in (p.strip() for p in response.headers["content-security-policy"].split(";"))
+    )
+    for directive in ("script-src", "style-src", "style-src-elem"):
+        assert "'unsafe-inline'" not in policy[directive] and "'unsafe-eval'" not in policy[directive]
+    assert policy["default-src"] == "'self'"
+    assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert not re.search(r"https?://|\*", response.headers["content-security-policy"]), (
+        "another host is allowed"
+    )
+
+
+@pytest.mark.parametrize("path", ["/hub/login", f"{PREFIX}api/results", f"{PREFIX}health", "/user/CB001/lab"])
+def test_every_path_has_the_public_headers(client, nginx, path):
+    """Do the hub's, the API's and JupyterLab's paths carry HSTS and no version, whatever the upstream answers?
+
+    (Here the upstream is the static book, so these answer 404: the headers are `always` added.)"""
+    response = client.get(f"{nginx.https}{path}")
+    check_public_headers(response)
+
+
+def test_the_policy_allows_each_inline_script_of_the_book_and_nothing_else(built_book):
+    """Is every inline script of the built book in script-src by its hash, and no hash without a script?"""
+    code = inline_code(built_book)
+    assert code.scripts, "the book has no inline script: the hashing is not looking at the right thing"
+    script_src = next(d for d in book_policy(built_book).split("; ") if d.startswith("script-src "))
+    hashes = set(script_src.split()[2:])
+    assert hashes == {source_hash(s) for s in code.scripts}
+    # Data blocks (JSON) are not scripts and have no hash.
+    assert not any(s.lstrip().startswith("{") for s in code.scripts)
+
+
+def test_a_quiz_works_under_the_policy_in_chromium(browser, nginx):
+    """In Chromium, through nginx over HTTPS: does the final test load, take answers and hand them in with no CSP violation?"""
+    context = browser.new_context(ignore_https_errors=True, accept_downloads=True)
+    context.add_init_script(RECORD_VIOLATIONS)
+    console = []
+    page = context.new_page()
+    page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
+    try:
+        page.goto(f"{nginx.https}{QUIZ}", wait_until="networkidle")
+        page.get_by_role("textbox", name="Mã học viên").fill("CB001")
+        page.get_by_role("textbox", name="Họ và tên").fill("Nguyễn Thị Lan")
+        for fieldset in page.locator("fieldset.cg-exam-question").all():
+            selects = fieldset.locator("select[data-option]")
+            if selects.count():
+                for position in range(selects.count()):
+                    selects.nth(position).select_option(label=f"Bước {position + 1}")
+            else:
+                fieldset.locator("label").first.click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Nộp bài", exact=True).click()
+            warning = page.get_by_role("button", name="Vẫn nộp bài")
+            if warning.count():
+                warning.click()
+        assert download.value.suggested_filename == "CB001_final.json"
+        assert page.evaluate("window.__cspViolations") == [], QUIZ
+        for other in (f"{PREFIX}book/intro.html", f"{PREFIX}search.html?q=c%E1%BA%AFt+gh%C3%A9p"):
+            page.goto(f"{nginx.https}{other}", wait_until="networkidle")
+            assert page.evaluate("window.__cspViolations") == [], other
+        page.goto(f"{nginx.https}{QUIZ}", wait_until="networkidle")
+        assert page.evaluate("window.__cspViolations") == []
+        assert not [m for m in console if "Content Security Policy" in m], console
+        # The policy is in force: an injected inline script is blocked and reported.
+        page.evaluate(
+            "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.append(s); }"
+        )
+        page.wait_for_function("window.__cspViolations.length > 0")
+        assert page.evaluate("window.__ran") is None
+    finally:
+        context.close()
