@@ -10,6 +10,7 @@ report no violation.
 """
 
 import re
+import shutil
 import ssl
 import tempfile
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from course_factory import run
 from nginx_helpers import NginxUnavailable, prepare_nginx
 
 from canhgiac.deploy.csp import book_policy, inline_code, source_hash
@@ -37,17 +39,30 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture(scope="module")
-def upstream(built_book):
-    """The built book at /services/khoa-hoc/ on 127.0.0.1 (`canhgiac serve`), as the hub's proxy would route it."""
+def trainer_report(released_course, tmp_path_factory) -> Path:
+    """`canhgiac report` of a course (the test course, with its roster): the page a trainer opens live."""
+    out = tmp_path_factory.mktemp("report") / "bao-cao"
+    run("canhgiac", "report", "--out", str(out), "--course", str(released_course))
+    return out
+
+
+@pytest.fixture(scope="module")
+def upstream(built_book, trainer_report):
+    """The built book at /services/khoa-hoc/ and the report at .../report/ on 127.0.0.1 (`canhgiac serve`),
+    as the hub's proxy routes them to the course service."""
     root = Path(tempfile.mkdtemp(prefix="canhgiac-upstream-"))
-    (root / "services").mkdir()
-    (root / "services" / "khoa-hoc").symlink_to(built_book, target_is_directory=True)
+    service = root / "services" / "khoa-hoc"
+    service.mkdir(parents=True)
+    for entry in built_book.iterdir():
+        (service / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    (service / "report").symlink_to(trainer_report, target_is_directory=True)
     server = make_server(root, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -192,5 +207,25 @@ def test_a_quiz_works_under_the_policy_in_chromium(browser, nginx):
         )
         page.wait_for_function("window.__cspViolations.length > 0")
         assert page.evaluate("window.__ran") is None
+    finally:
+        context.close()
+
+
+def test_the_trainers_report_shows_under_its_policy_in_chromium(browser, nginx, client):
+    """Does the live report page (inline stylesheet, no script) show styled, with no CSP violation, and no inline script allowed?"""
+    response = client.get(f"{nginx.https}{PREFIX}report/report.html")
+    assert response.status_code == 200
+    check_public_headers(response)
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "'unsafe-eval'" not in policy
+    context = browser.new_context(ignore_https_errors=True)
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    try:
+        page.goto(f"{nginx.https}{PREFIX}report/report.html", wait_until="networkidle")
+        assert page.locator("table").count() > 0
+        # The inline stylesheet applied: the page is not in the browser's default serif font.
+        assert "DejaVu Sans" in page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()

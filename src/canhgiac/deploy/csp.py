@@ -78,12 +78,23 @@ def book_policy(book: Path) -> str:
     scripts = " ".join(sorted(source_hash(s) for s in code.scripts))
     styles = " ".join(sorted(source_hash(s) for s in code.styles))
     attributes = " ".join(sorted(source_hash(s) for s in code.style_attributes))
-    directives = [
-        "default-src 'self'",
+    return _policy(
         f"script-src 'self' {scripts}".strip(),
         f"style-src 'self' {styles}".strip(),
         f"style-src-elem 'self' {styles}".strip(),
         f"style-src-attr 'unsafe-hashes' {attributes}" if attributes else "style-src-attr 'none'",
+    )
+
+
+def report_policy() -> str:
+    """The trainers' report pages: no inline script, but an inline stylesheet (styles cannot run code)."""
+    return _policy("script-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+def _policy(*scripts_and_styles: str) -> str:
+    directives = [
+        "default-src 'self'",
+        *scripts_and_styles,
         # The theme's icons are small SVGs inlined as data: URLs in canhgiac-icons.css.
         "img-src 'self' data:",
         "font-src 'self' data:",

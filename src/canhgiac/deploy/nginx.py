@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from canhgiac.deploy.csp import book_policy
+from canhgiac.deploy.csp import book_policy, report_policy
 
 TEMPLATE = Path(__file__).parent / "templates" / "nginx-site.conf"
 HSTS = "max-age=63072000; includeSubDomains"
@@ -89,5 +89,6 @@ def render(site: Site) -> str:
         "common_headers": _indent(headers, 8),
         "proxy": _indent(PROXY, 8),
         "book_policy": book_policy(site.book),
+        "report_policy": report_policy(),
     }
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(values)
