@@ -10,6 +10,8 @@ runs no systemd, and JupyterHub is the hosted course's (issue 12).
 """
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -232,3 +234,27 @@ def test_logrotate_rotates_compresses_and_keeps_fourteen_days(tmp_path):
     assert log.read_text() == "", "the open log was not emptied (copytruncate)"
     assert (logs / "hub.log.1").read_text() == "day 2\n"
     assert (logs / "hub.log.2.gz").exists()
+
+
+GUIDE = ROOT / "book" / "phu-luc" / "van-hanh.md"
+
+
+def test_the_operators_guide_names_files_that_exist():
+    """Is every deploy/ and benchmarks/ file that the operator's guide names in the repository?"""
+    text = GUIDE.read_text(encoding="utf-8")
+    named = set(re.findall(r"(?:^|[\s`])((?:deploy|benchmarks)/[\w./-]*[\w/])", text, flags=re.M))
+    assert {"deploy/server/backup.sh", "deploy/server/restore.sh", "benchmarks/hosted.py"} <= named
+    for path in named:
+        assert (ROOT / path.rstrip("/")).exists(), f"the guide names {path}, which does not exist"
+
+
+def test_the_guides_nginx_command_parses():
+    """Does each `canhgiac deploy nginx` line of the guide parse with the CLI's own parser?"""
+    from canhgiac.cli import build_parser
+
+    lines = [line for line in GUIDE.read_text(encoding="utf-8").splitlines() if "canhgiac deploy nginx" in line]
+    assert lines
+    for line in lines:
+        words = shlex.split(line.split("canhgiac", 1)[1])
+        args = build_parser().parse_args(words)
+        assert args.server_name and args.out
