@@ -263,3 +263,16 @@ def test_every_container_runs_unprivileged_with_limits():
         for container in pod["containers"]:
             assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
             assert container["resources"]["limits"]["memory"], name
+
+
+def test_trainers_hold_the_course_scope_and_learners_only_their_own():
+    """Do the hub's roles give trainers the course's trainer scope, and every user only itself and the course?"""
+    hub = values()["hub"]
+    trainer_scope = "custom:khoa-hoc:trainer"
+    assert trainer_scope in hub["config"]["JupyterHub"]["custom_scopes"]
+    roles = hub["loadRoles"]
+    assert set(roles["user"]["scopes"]) == {"self", "access:services!service=khoa-hoc"}
+    assert trainer_scope in roles["can-bo-phu-trach"]["scopes"]
+    assert roles["can-bo-phu-trach"]["groups"] == ["can-bo-phu-trach"]
+    assert "admin" not in str(roles["can-bo-phu-trach"]["scopes"])
+    assert hub["services"][SERVICE]["oauth_client_allowed_scopes"] == [trainer_scope]

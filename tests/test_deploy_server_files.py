@@ -252,7 +252,9 @@ def test_the_guides_nginx_command_parses():
     """Does each `canhgiac deploy nginx` line of the guide parse with the CLI's own parser?"""
     from canhgiac.cli import build_parser
 
-    lines = [line for line in GUIDE.read_text(encoding="utf-8").splitlines() if "canhgiac deploy nginx" in line]
+    lines = [
+        line for line in GUIDE.read_text(encoding="utf-8").splitlines() if "canhgiac deploy nginx" in line
+    ]
     assert lines
     for line in lines:
         words = shlex.split(line.split("canhgiac", 1)[1])
