@@ -2,28 +2,38 @@
 
 nginx runs on 127.0.0.1 at free ports, with a throwaway certificate, in front
 of the course served at /services/khoa-hoc/ as the hub's proxy serves it.
-Upstream: the hosted course of issue 12 is not on main yet, so the upstream is
-the built book served by `canhgiac serve` (canhgiac.serve.make_server) at the
-same path; the site file is the one an operator installs, unchanged.
-Chromium then takes a quiz page under the Content-Security-Policy and must
-report no violation.
+Upstream: the hosted course of issue 12 (`canhgiac hub run`: a real JupyterHub
+with configurable-http-proxy, the course service and the graders) where it is
+installed; until it is on main, the built book served by `canhgiac serve`
+(canhgiac.serve.make_server) at the same path.  The site file is the one an
+operator installs, unchanged.  Chromium then signs in (hosted), takes the final
+test under the Content-Security-Policy, hands it in (a file, or the API and a
+score) and must report no violation.
 """
 
+import csv
+import importlib.util
+import os
 import re
 import shutil
+import signal
 import ssl
+import subprocess
 import tempfile
 import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from course_factory import run
-from nginx_helpers import NginxUnavailable, prepare_nginx
+from course_factory import ROSTER, copy_course, run
+from nginx_helpers import NginxUnavailable, free_port, prepare_nginx
 
 from canhgiac.deploy.csp import book_policy, inline_code, source_hash
 from canhgiac.deploy.nginx import Site, render
 from canhgiac.serve import make_server
+from canhgiac.tools import BIN, tool_env
 
 PREFIX = "/services/khoa-hoc/"
 QUIZ = f"{PREFIX}book/kiem-tra/final.html"
@@ -38,6 +48,22 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+# The hosted course of issue 12 (`canhgiac hub run`): where it is installed, nginx is tested
+# in front of it (a real JupyterHub, its proxy, the course service and the graders);
+# where it is not yet, in front of the built book served by `canhgiac serve`.
+HOSTED = importlib.util.find_spec("canhgiac.hub") is not None
+TRAINER = ("LS-9000", "Cán Bộ Thử", "Sở Nội vụ", "Đình Lập")
+LEARNER = ROSTER[0][0]  # a learner of the test course
+NEW_PASSWORD = "Mat-khau-moi-2026!"
+
+
+@dataclass
+class Upstream:
+    address: str  # host:port that nginx proxies to
+    hosted: bool
+    passwords: dict = field(default_factory=dict)  # initial passwords by learner ID (hosted only)
+
+
 @pytest.fixture(scope="module")
 def trainer_report(released_course, tmp_path_factory) -> Path:
     """`canhgiac report` of a course (the test course, with its roster): the page a trainer opens live."""
@@ -47,7 +73,14 @@ def trainer_report(released_course, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def upstream(built_book, trainer_report):
+def upstream(built_book, released_course, tmp_path_factory, request):
+    if HOSTED:
+        yield from _hosted_upstream(built_book, released_course, tmp_path_factory.mktemp("hosted"))
+    else:
+        yield from _static_upstream(built_book, request.getfixturevalue("trainer_report"))
+
+
+def _static_upstream(built_book: Path, trainer_report: Path):
     """The built book at /services/khoa-hoc/ and the report at .../report/ on 127.0.0.1 (`canhgiac serve`),
     as the hub's proxy routes them to the course service."""
     root = Path(tempfile.mkdtemp(prefix="canhgiac-upstream-"))
@@ -59,10 +92,70 @@ def upstream(built_book, trainer_report):
     server = make_server(root, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
+    yield Upstream(f"127.0.0.1:{server.server_address[1]}", hosted=False)
     server.shutdown()
     server.server_close()
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _hosted_upstream(built_book: Path, released_course: Path, folder: Path):
+    """`canhgiac hub run` on a copy of the test course with a trainer added, and every account made."""
+    course = copy_course(released_course, folder / "course")
+    roster = folder / "can-bo.csv"
+    roster.write_bytes(
+        (
+            "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\r\n"
+            + ",".join([*TRAINER, "", "cán bộ phụ trách"])
+            + "\r\n"
+        ).encode("utf-8-sig")
+    )
+    run("canhgiac", "roster", "import", str(roster), "--course", str(course))
+    accounts = folder / "tai-khoan.csv"
+    run("canhgiac", "hub", "accounts", "--course", str(course), "--out", str(accounts))
+    with accounts.open(encoding="utf-8-sig") as stream:
+        passwords = {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
+    port = free_port()
+    log = folder / "hub.log"
+    process = subprocess.Popen(
+        [
+            str(BIN / "canhgiac"),
+            "hub",
+            "run",
+            "--course",
+            str(course),
+            "--port",
+            str(port),
+            "--book",
+            str(built_book),
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=tool_env(),
+        start_new_session=True,  # its own group: stopped as Ctrl+C would stop it, and nothing else
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, (
+                f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-3000:]}"
+            )
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}{PREFIX}health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, (
+                f"no hosted course in 180 s:\n{log.read_text(errors='replace')[-3000:]}"
+            )
+            time.sleep(0.5)
+        yield Upstream(f"127.0.0.1:{port}", hosted=True, passwords=passwords)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +167,7 @@ def nginx(built_book, upstream):
                 built_book,
                 certificate=str(cert),
                 certificate_key=str(key),
-                upstream=upstream,
+                upstream=upstream.address,
                 listen_address="127.0.0.1",
                 http_port=http_port,
                 https_port=https_port,
@@ -88,6 +181,7 @@ def nginx(built_book, upstream):
     checked = server.check()
     assert checked.returncode == 0, f"nginx -t refused the site:\n{checked.stderr}"
     server.start()
+    server.upstream = upstream
     yield server
     server.stop()
 
@@ -134,7 +228,12 @@ def check_public_headers(response: httpx.Response) -> None:
 def test_the_book_and_quiz_pages_have_a_strict_policy(client, nginx):
     """Does a quiz page come over HTTPS with HSTS, no version, and a CSP with no inline code but the book's own?"""
     response = client.get(f"{nginx.https}{QUIZ}")
-    assert response.status_code == 200 and "Nộp bài" in response.text
+    if (
+        nginx.upstream.hosted
+    ):  # not signed in: the course service sends to the hub's login, with the same headers
+        assert response.status_code == 302 and "/hub/" in response.headers["location"]
+    else:
+        assert response.status_code == 200 and "Nộp bài" in response.text
     check_public_headers(response)
     policy = dict(
         (d.split(" ", 1) + [""])[:2]
@@ -150,7 +249,9 @@ def test_the_book_and_quiz_pages_have_a_strict_policy(client, nginx):
     )
 
 
-@pytest.mark.parametrize("path", ["/hub/login", f"{PREFIX}api/results", f"{PREFIX}health", "/user/CB001/lab"])
+@pytest.mark.parametrize(
+    "path", ["/hub/login", f"{PREFIX}api/results", f"{PREFIX}health", "/user/learner/lab"]
+)
 def test_every_path_has_the_public_headers(client, nginx, path):
     """Do the hub's, the API's and JupyterLab's paths carry HSTS and no version, whatever the upstream answers?
 
@@ -170,6 +271,62 @@ def test_the_policy_allows_each_inline_script_of_the_book_and_nothing_else(built
     assert not any(s.lstrip().startswith("{") for s in code.scripts)
 
 
+def sign_in(page, nginx, learner: str, path: str) -> None:
+    """On the hosted course: the hub's login page, with a new password at the first sign-in, then `path`."""
+    page.goto(f"{nginx.https}{path}", wait_until="networkidle")
+    if not nginx.upstream.hosted:
+        return
+    assert "/hub/login" in page.url, page.url
+    page.locator("input[name=username]").fill(learner)
+    page.locator("input[name=password]").fill(nginx.upstream.passwords[learner])
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_load_state("networkidle")
+    if page.locator("input[name=new_password]").count():
+        page.locator("input[name=password]").fill(nginx.upstream.passwords[learner])
+        page.locator("input[name=new_password]").fill(NEW_PASSWORD)
+        page.locator("input[name=new_password_confirmation]").fill(NEW_PASSWORD)
+        page.locator("input[name=new_password_confirmation]").press("Enter")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{nginx.https}{path}", wait_until="networkidle")
+    assert path.split("?")[0] in page.url, page.url
+
+
+def answer_every_question(page) -> None:
+    for fieldset in page.locator("fieldset.cg-exam-question").all():
+        selects = fieldset.locator("select[data-option]")
+        if selects.count():
+            for position in range(selects.count()):
+                selects.nth(position).select_option(label=f"Bước {position + 1}")
+        else:
+            fieldset.locator("label").first.click()
+
+
+def hand_in(page, nginx) -> None:
+    """Press "Nộp bài": the static book saves the answers file; the hosted course sends them to the API and scores them."""
+    submit = page.get_by_role("button", name="Nộp bài", exact=True)
+    if not nginx.upstream.hosted:
+        page.get_by_role("textbox", name="Mã học viên").fill(LEARNER)
+        page.get_by_role("textbox", name="Họ và tên").fill("Nguyễn Thị Lan")
+        with page.expect_download() as download:
+            submit.click()
+        assert download.value.suggested_filename == f"{LEARNER}_final.json"
+        return
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/submissions") and r.request.method == "POST"
+    ) as sent:
+        submit.click()
+    assert sent.value.status == 201, sent.value.text()
+    # Graded by the hosted course's graders: the learner's results say so.
+    page.wait_for_function(
+        """async () => {
+          const rows = await (await fetch("/services/khoa-hoc/api/results")).json();
+          return rows.some((r) => r.assignment === "final" && r.status === "da-cham");
+        }""",
+        timeout=180_000,
+        polling=2000,
+    )
+
+
 def test_a_quiz_works_under_the_policy_in_chromium(browser, nginx):
     """In Chromium, through nginx over HTTPS: does the final test load, take answers and hand them in with no CSP violation?"""
     context = browser.new_context(ignore_https_errors=True, accept_downloads=True)
@@ -178,22 +335,9 @@ def test_a_quiz_works_under_the_policy_in_chromium(browser, nginx):
     page = context.new_page()
     page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
     try:
-        page.goto(f"{nginx.https}{QUIZ}", wait_until="networkidle")
-        page.get_by_role("textbox", name="Mã học viên").fill("CB001")
-        page.get_by_role("textbox", name="Họ và tên").fill("Nguyễn Thị Lan")
-        for fieldset in page.locator("fieldset.cg-exam-question").all():
-            selects = fieldset.locator("select[data-option]")
-            if selects.count():
-                for position in range(selects.count()):
-                    selects.nth(position).select_option(label=f"Bước {position + 1}")
-            else:
-                fieldset.locator("label").first.click()
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Nộp bài", exact=True).click()
-            warning = page.get_by_role("button", name="Vẫn nộp bài")
-            if warning.count():
-                warning.click()
-        assert download.value.suggested_filename == "CB001_final.json"
+        sign_in(page, nginx, LEARNER, QUIZ)
+        answer_every_question(page)
+        hand_in(page, nginx)
         assert page.evaluate("window.__cspViolations") == [], QUIZ
         for other in (f"{PREFIX}book/intro.html", f"{PREFIX}search.html?q=c%E1%BA%AFt+gh%C3%A9p"):
             page.goto(f"{nginx.https}{other}", wait_until="networkidle")
@@ -211,20 +355,20 @@ def test_a_quiz_works_under_the_policy_in_chromium(browser, nginx):
         context.close()
 
 
-def test_the_trainers_report_shows_under_its_policy_in_chromium(browser, nginx, client):
+def test_the_trainers_report_shows_under_its_policy_in_chromium(browser, nginx):
     """Does the live report page (inline stylesheet, no script) show styled, with no CSP violation, and no inline script allowed?"""
-    response = client.get(f"{nginx.https}{PREFIX}report/report.html")
-    assert response.status_code == 200
-    check_public_headers(response)
-    policy = response.headers["content-security-policy"]
-    assert "script-src 'self';" in policy and "'unsafe-eval'" not in policy
+    path = f"{PREFIX}report/" if nginx.upstream.hosted else f"{PREFIX}report/report.html"
     context = browser.new_context(ignore_https_errors=True)
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     try:
-        page.goto(f"{nginx.https}{PREFIX}report/report.html", wait_until="networkidle")
+        with page.expect_response(lambda r: r.url.split("?")[0].endswith(path) and r.status == 200) as shown:
+            sign_in(page, nginx, TRAINER[0], path)
+        policy = shown.value.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "'unsafe-eval'" not in policy
+        assert "max-age=" in shown.value.headers["strict-transport-security"]
         assert page.locator("table").count() > 0
-        # The inline stylesheet applied: the page is not in the browser's default serif font.
+        # The inline stylesheet applied (report/html.py sets this font first).
         assert "DejaVu Sans" in page.evaluate("getComputedStyle(document.body).fontFamily")
         assert page.evaluate("window.__cspViolations") == []
     finally:
