@@ -260,3 +260,52 @@ def test_the_guides_nginx_command_parses():
         words = shlex.split(line.split("canhgiac", 1)[1])
         args = build_parser().parse_args(words)
         assert args.server_name and args.out
+
+
+def test_deploy_nginx_says_what_is_missing(tmp_path):
+    """Does `canhgiac deploy nginx` refuse, in Vietnamese and with exit 2, a missing book or a certificate without its key?"""
+    from canhgiac.cli import main
+
+    assert main(["deploy", "nginx", "--server-name", "x", "--book", str(tmp_path)]) == 2
+    assert main(["deploy", "nginx", "--server-name", "x", "--certificate", "/etc/ssl/a.pem"]) == 2
+
+
+def test_deploy_nginx_hashes_a_tiny_books_inline_code(tmp_path):
+    """On a one-page book, does the site allow exactly its inline script, style and style attribute, and not its JSON data?"""
+    from canhgiac.cli import main
+    from canhgiac.deploy.csp import source_hash
+
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "index.html").write_text(
+        "<html><head><style>p{color:red}</style><script>var a = 1;</script>"
+        '<script type="application/json">{"x": 1}</script><script src="x.js"></script></head>'
+        '<body><p style="width: 100%">Chào</p></body></html>',
+        encoding="utf-8",
+    )
+    out = tmp_path / "canhgiac.conf"
+    assert (
+        main(
+            [
+                "deploy",
+                "nginx",
+                "--server-name",
+                "khoahoc.example.gov.vn",
+                "--book",
+                str(book),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    site = out.read_text(encoding="utf-8")
+    policy = re.search(
+        r'location /services/khoa-hoc/ \{.*?Content-Security-Policy "([^"]+)"', site, re.S
+    ).group(1)
+    directives = dict(d.split(" ", 1) for d in policy.split("; ") if " " in d)
+    assert directives["script-src"] == f"'self' {source_hash('var a = 1;')}"
+    assert directives["style-src-elem"] == f"'self' {source_hash('p{color:red}')}"
+    assert directives["style-src-attr"] == f"'unsafe-hashes' {source_hash('width: 100%')}"
+    assert "server_name khoahoc.example.gov.vn;" in site
+    assert "/etc/letsencrypt/live/khoahoc.example.gov.vn/fullchain.pem" in site

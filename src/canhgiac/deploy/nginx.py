@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from canhgiac.datafile import DataError
 from canhgiac.deploy.csp import book_policy, report_policy
 
 TEMPLATE = Path(__file__).parent / "templates" / "nginx-site.conf"
@@ -68,7 +69,7 @@ def _indent(text: str, spaces: int) -> str:
 def render(site: Site) -> str:
     """The site file's text."""
     if not (site.book / "index.html").exists():
-        raise FileNotFoundError(f"{site.book}: chưa có sách đã dựng (index.html). Hãy chạy: make book")
+        raise DataError(f"{site.book}: chưa có sách đã dựng (index.html). Hãy chạy: make book")
     http2 = site.http2_in_listen
     if http2 is None:
         version = nginx_version()
