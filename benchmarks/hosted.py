@@ -600,7 +600,11 @@ def run(args: argparse.Namespace, log) -> dict:
         result["submissions"] = {
             "sent": len(everyone),
             "accepted": len(accepted),
-            "lost": sum(1 for o in accepted if stored[o.learner] == 0 or o.score_seconds is None),
+            # Accepted (201) but not in the course folder: lost.  Stored but no score in time: late.
+            "lost": sum(1 for o in accepted if stored[o.learner] == 0),
+            "not_graded_in_time": sum(
+                1 for o in accepted if stored[o.learner] > 0 and o.score_seconds is None
+            ),
             "duplicated": sum(1 for n in stored.values() if n > 1),
             "resends_with_the_same_receipt": sum(1 for o in everyone if o.resent_same),
             "resends": sum(1 for o in everyone if o.resent_same is not None),
@@ -662,6 +666,10 @@ def run(args: argparse.Namespace, log) -> dict:
     return result
 
 
+def args_timeout_label() -> str:
+    return "the grading wait"
+
+
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
@@ -678,6 +686,7 @@ def print_table(result: dict) -> None:
         ("submissions accepted / sent", f"{s['accepted']} / {s['sent']}", "all"),
         ("lost", str(s["lost"]), "0"),
         ("duplicated", str(s["duplicated"]), "0"),
+        (f"not graded within {args_timeout_label()}", str(s["not_graded_in_time"]), "0"),
         ("resends given the same receipt", f"{s['resends_with_the_same_receipt']} / {s['resends']}", "all"),
         (
             "submit request p50 / p95 / p99 (ms)",
