@@ -149,9 +149,7 @@ def read_roster(path: Path) -> list[Learner]:
         if row_problems:
             problems.append(f"dòng {number}: " + "; ".join(row_problems))
             continue
-        learners.append(
-            Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"])
-        )
+        learners.append(Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"]))
     if problems:
         raise RosterError(f"{path}: không nhập gì cả vì có lỗi:\n" + "\n".join(f"  - {p}" for p in problems))
     if not learners:

@@ -38,17 +38,13 @@ def import_roster(course: Course, path: Path) -> ImportResult:
             existing: dict[str, Student] = {}
             for i in range(0, len(ids), CHUNK):
                 chunk = ids[i : i + CHUNK]
-                existing.update(
-                    {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(chunk)))}
-                )
+                existing.update({s.id: s for s in session.scalars(select(Student).where(Student.id.in_(chunk)))})
                 session.execute(delete(learner_table).where(learner_table.c.id.in_(chunk)))
             for entry in learners:
                 first, last = split_name(entry.full_name)
                 student = existing.get(entry.id)
                 if student is None:
-                    session.add(
-                        Student(id=entry.id, first_name=first, last_name=last, email=entry.email or None)
-                    )
+                    session.add(Student(id=entry.id, first_name=first, last_name=last, email=entry.email or None))
                 else:
                     student.first_name, student.last_name = first, last
                     student.email = entry.email or None
