@@ -95,7 +95,7 @@ def _deploy_nginx(args: argparse.Namespace) -> int:
 
     site = Site(args.server_name, _path(args.book), upstream=args.upstream)
     if bool(args.certificate) != bool(args.key):
-        raise DataError("Cần cả --certificate (chứng thư) và --key (khóa riêng), hoặc bỏ cả hai.")
+        raise errors.DataError("Cần cả --certificate (chứng thư) và --key (khóa riêng), hoặc bỏ cả hai.")
     if args.certificate:
         site.certificate, site.certificate_key = str(_path(args.certificate)), str(_path(args.key))
     text = render(site)

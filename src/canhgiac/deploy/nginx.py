@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from canhgiac.datafile import DataError
 from canhgiac.deploy.csp import book_policy, report_policy
+from canhgiac.errors import DataError
 
 TEMPLATE = Path(__file__).parent / "templates" / "nginx-site.conf"
 HSTS = "max-age=63072000; includeSubDomains"
