@@ -55,7 +55,8 @@ test-deps: install
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
-	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 && command -v logrotate >/dev/null 2>&1 \
+	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 \
+	  && { command -v logrotate || [ -x /usr/sbin/logrotate ]; } >/dev/null 2>&1 \
 	  && command -v systemd-analyze >/dev/null 2>&1 || { \
 	  echo "Installing Debian's nginx, logrotate and systemd (deploy/server's tests check their files with them)..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
