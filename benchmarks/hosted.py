@@ -154,6 +154,34 @@ def free_port() -> int:
     return free()
 
 
+def descendants(process: subprocess.Popen, seen: dict) -> dict:
+    """Add to `seen` every process that `process` has started so far (JupyterHub starts the proxy and
+    the service in sessions of their own: a hub that dies leaves them running)."""
+    import psutil
+
+    try:
+        seen.update({child.pid: child for child in psutil.Process(process.pid).children(recursive=True)})
+    except psutil.Error:
+        pass
+    return seen
+
+
+def end_processes(seen: dict) -> None:
+    """Terminate the processes this run started that are still alive (psutil refuses a reused PID)."""
+    import psutil
+
+    alive = []
+    for child in seen.values():
+        try:
+            child.terminate()
+            alive.append(child)
+        except psutil.Error:
+            continue
+    _, still = psutil.wait_procs(alive, timeout=10)
+    for child in still:
+        child.kill()
+
+
 @dataclass
 class Hosted:
     """`canhgiac hub run` and nginx in front of it."""
@@ -162,9 +190,11 @@ class Hosted:
     log: Path
     base: str  # https://127.0.0.1:<nginx port>
     nginx: object
+    started: dict = field(default_factory=dict)  # what `hub run` started, by PID (psutil.Process)
 
     def stop(self) -> None:
         self.nginx.stop()
+        descendants(self.process, self.started)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -172,6 +202,7 @@ class Hosted:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        end_processes(self.started)
 
 
 def start_hosted(course: Path, book: Path, folder: Path, attempts: int = 2) -> Hosted:
@@ -232,6 +263,7 @@ def _start_hosted(course: Path, book: Path, folder: Path) -> Hosted:
     hosted = Hosted(process, log, nginx.https, nginx)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
+        descendants(process, hosted.started)
         if process.poll() is not None:
             hosted.stop()
             raise RuntimeError(f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-3000:]}")

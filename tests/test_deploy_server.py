@@ -133,9 +133,11 @@ def _hosted_upstream(built_book: Path, released_course: Path, folder: Path):
         env=tool_env(),
         start_new_session=True,  # its own group: stopped as Ctrl+C would stop it, and nothing else
     )
+    started: dict = {}  # what `hub run` starts: JupyterHub gives the proxy and service sessions of their own
     try:
         deadline = time.monotonic() + 180
         while True:
+            started.update({c.pid: c for c in _children(process)})
             assert process.poll() is None, (
                 f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-3000:]}"
             )
@@ -150,12 +152,39 @@ def _hosted_upstream(built_book: Path, released_course: Path, folder: Path):
             time.sleep(0.5)
         yield Upstream(f"127.0.0.1:{port}", hosted=True, passwords=passwords)
     finally:
+        started.update({c.pid: c for c in _children(process)})
         process.send_signal(signal.SIGINT)
         try:
             process.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        _end(started)
+
+
+def _children(process: subprocess.Popen) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _end(started: dict) -> None:
+    """Terminate what the hosted course started and left running (a hub that died leaves its proxy);
+    psutil refuses a PID that another process has taken since."""
+    import psutil
+
+    alive = []
+    for child in started.values():
+        try:
+            child.terminate()
+            alive.append(child)
+        except psutil.Error:
+            continue
+    for child in psutil.wait_procs(alive, timeout=10)[1]:
+        child.kill()
 
 
 @pytest.fixture(scope="module")
