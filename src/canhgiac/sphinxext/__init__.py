@@ -9,18 +9,20 @@ Each module does one thing (content.py groups the four that the pages' Markdown 
   practice  - {practice-quiz}: self-check questions from the bank, checked in the browser
   graded    - {graded-quiz}: a graded quiz as a page, handed in as a file for nbgrader
   lessons   - the notebooks' interactive lessons (notebooks/), rendered to work without a kernel
+  pwa       - installable and offline after one visit: manifest, Workbox service worker,
+              lighter figures, precompressed (.gz, .br) copies
 """
 
 from sphinx.application import Sphinx
 
 from canhgiac import __version__
-from canhgiac.sphinxext import assets, i18n, lessons
+from canhgiac.sphinxext import assets, i18n, lessons, pwa
 from canhgiac.sphinxext.search import SearchVietnamese
 
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("canhgiac.sphinxext.content")  # the pages' directives and roles
     app.add_search_language(SearchVietnamese)
-    for module in (i18n, assets, lessons):
+    for module in (i18n, assets, lessons, pwa):
         module.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
