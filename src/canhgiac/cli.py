@@ -88,6 +88,18 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pdf(args: argparse.Namespace) -> int:
+    from canhgiac.pdf import PdfError, build_pdfs
+
+    try:
+        for path in build_pdfs(Path(args.root), Path(args.out)):
+            print(f"Đã in: {path}")
+    except PdfError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
 def _bank_export(args: argparse.Namespace) -> int:
     from canhgiac.bank import load_bank
     from canhgiac.bank.export import export_questions
@@ -262,6 +274,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, metavar="CỔNG", help="cổng (mặc định 8000)")
     serve.set_defaults(func=_serve)
 
+    pdf = _command(
+        sub,
+        "pdf",
+        "in khóa học ra PDF (A4): khoa-hoc.pdf và tờ rơi to-roi.pdf",
+        "Chromium in các trang của sách đã dựng: khoa-hoc.pdf (các chương, bài thực hành, phụ lục; "
+        "không có bài kiểm tra) và to-roi.pdf (một trang: việc cần làm khi bị đe dọa, các đầu mối liên hệ).",
+    )
+    pdf.add_argument(
+        "root",
+        nargs="?",
+        metavar="THƯ_MỤC",
+        default="_build/html",
+        help="thư mục sách đã dựng (mặc định _build/html)",
+    )
+    pdf.add_argument(
+        "--out", metavar="THƯ_MỤC", default="_build/pdf", help="nơi ghi các tệp PDF (mặc định _build/pdf)"
+    )
+    pdf.set_defaults(func=_pdf)
+
     assign = _command(
         sub,
         "assign",
@@ -302,7 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = _command(sub, "grade", "chấm mọi bài nộp mới bằng nbgrader, song song trên các nhân máy")
     grade.add_argument(
-        "--jobs", type=_positive, metavar="SỐ", help="số bài chấm cùng lúc (mặc định: số nhân của máy cộng một)"
+        "--jobs",
+        type=_positive,
+        metavar="SỐ",
+        help="số bài chấm cùng lúc (mặc định: số nhân của máy cộng một)",
     )
     _course_arg(grade)
     grade.set_defaults(func=_grade)
