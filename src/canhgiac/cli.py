@@ -333,10 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = _command(sub, "grade", "chấm mọi bài nộp mới bằng nbgrader, song song trên các nhân máy")
     grade.add_argument(
-        "--jobs",
-        type=_positive,
-        metavar="SỐ",
-        help="số bài chấm cùng lúc (mặc định: số nhân của máy cộng một)",
+        "--jobs", type=_positive, metavar="SỐ", help="số bài chấm cùng lúc (mặc định: số nhân của máy cộng một)"
     )
     _course_arg(grade)
     grade.set_defaults(func=_grade)

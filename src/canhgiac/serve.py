@@ -8,6 +8,7 @@ service worker: see canhgiac.static_files, which the hosted course shares.
 import email.utils
 import functools
 import os
+import sys
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,10 +83,21 @@ class QuietHandler(SimpleHTTPRequestHandler):
         return when is not None and when.timestamp() >= int(mtime)
 
 
+class BookServer(ThreadingHTTPServer):
+    """A threading server that says nothing when a browser drops a connection mid-file."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a tab closed, a reload, an offline switch: nothing went wrong here
+        super().handle_error(request, client_address)
+
+
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """A server for `root` (port 0 picks a free port: see server.server_address)."""
     handler = functools.partial(QuietHandler, directory=str(root))
-    return ThreadingHTTPServer((host, port), handler)
+    return BookServer((host, port), handler)
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -67,7 +67,7 @@ def compose(steps: str, facts=None) -> str:
         items = "".join(
             f"<tr><th scope='row'>{esc(f.label)}</th><td><strong>{esc(f.value)}</strong>"
             + (f"<br><span class='cg-handout-small'>{esc(f.note)}</span>" if f.note else "")
-            + f"</td></tr>"
+            + "</td></tr>"
             for f in rows
         )
         blocks.append(f"<h2>{esc(heading)}</h2><table>{items}</table>")
