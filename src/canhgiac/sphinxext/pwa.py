@@ -64,7 +64,8 @@ PURGED_CSS = [
     "_static/basic.css",
 ]
 _REF = re.compile(r"""(?:src|href)\s*=\s*["']([^"'#]+)["']""")
-_CSS_URL = re.compile(r"""url\(\s*["']?([^"')#]+)["']?\s*\)""")
+# url(...) and the bare @import "file.css" of theme.css.
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')#]+)["']?\s*\)|@import\s+["']([^"']+)["']""")
 
 
 # ---------------------------------------------------------------- manifest and icons
@@ -144,6 +145,9 @@ def write_manifest(app: Sphinx, outdir: Path) -> None:
         draw_icon(size).save(icons / f"icon-{size}.png", optimize=True)
     draw_icon(512, maskable=True).save(icons / "icon-maskable-512.png", optimize=True)
     draw_icon(180, maskable=True).convert("RGB").save(icons / "apple-touch-icon.png", optimize=True)
+    # Browsers ask for /favicon.ico on a page without an icon link, such as the
+    # redirect of index.html: without it, a 404 (and a console error) at every first visit.
+    draw_icon(48).save(outdir / "favicon.ico", sizes=[(16, 16), (32, 32), (48, 48)])
     start = app.builder.get_target_uri(app.config.root_doc)
     text = json.dumps(manifest(app, start), ensure_ascii=False, indent=2)
     (outdir / MANIFEST).write_text(text + "\n", encoding="utf-8")
@@ -213,14 +217,17 @@ def precache_files(outdir: Path) -> list[str]:
         if path.suffix not in (".html", ".css"):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        refs = _REF.findall(text) if path.suffix == ".html" else _CSS_URL.findall(text)
+        if path.suffix == ".html":
+            refs = _REF.findall(text)
+        else:
+            refs = [url or imported for url, imported in _CSS_URL.findall(text)]
         for ref in refs:
             target = _local_target(path, ref, outdir)
             if target and target not in found:
                 found.add(target)
                 queue.append(target)
     names = {p.relative_to(outdir).as_posix() for p in found}
-    names.add(MANIFEST)
+    names.update({MANIFEST, "favicon.ico"})
     names.update(f"{ICONS}/{p.name}" for p in (outdir / ICONS).glob("*.png"))
     return sorted(n for n in names if not NEVER.search(n) and n != SERVICE_WORKER)
 

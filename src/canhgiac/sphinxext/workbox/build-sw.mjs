@@ -58,8 +58,10 @@ const result = await generateSW({
   clientsClaim: true,
   cleanupOutdatedCaches: true,
   // Sphinx and the theme add ?v=<checksum> and ?digest=<hash> to their assets'
-  // URLs: the precache entry is the file itself.
-  ignoreURLParametersMatching: [/^v$/, /^digest$/, /^utm_/],
+  // URLs, the search form sends ?q=...&check_keywords=...&area=..., and a search
+  // result links to page.html?highlight=...: the precache entry is the file itself,
+  // whose scripts read the query.
+  ignoreURLParametersMatching: [/^v$/, /^digest$/, /^utm_/, /^q$/, /^check_keywords$/, /^area$/, /^highlight$/],
   directoryIndex: "index.html",
   maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
 });
