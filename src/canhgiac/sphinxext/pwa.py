@@ -4,8 +4,8 @@ When the HTML build finishes, in this order (each step works on the previous one
 
 1. the app's icons are drawn (Pillow) and its Vietnamese manifest is written
    (manifest.webmanifest, linked from every page with the theme colour);
-2. the figures are made lighter: a PNG becomes a 256-colour palette PNG when that
-   is smaller (the diagrams have a few flat colours; nothing visible is lost);
+2. the figures are made lighter: a PNG becomes a palette PNG (32 to 256 colours,
+   the fewest that keep it as drawn) when that is smaller;
 3. Workbox writes the service worker (sw.js) that precaches every page of the book
    and every file the pages use, each with its content hash (workbox/build-sw.mjs).
    static/canhgiac-pwa.js registers it after the page has loaded, so the rest of
@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import brotli
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw, ImageStat
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -167,19 +167,39 @@ def _head_tags(app: Sphinx, pagename, templatename, context, doctree) -> None:
 # ---------------------------------------------------------------- lighter figures
 
 
+# A palette keeps a figure as drawn when each pixel moves by less than this, on average
+# (0-255 per channel): the diagrams need 32 colours, the drawn faces 128 to 256.
+PALETTE_SIZES = (32, 64, 128, 256)
+MAX_MEAN_ERROR = 0.75
+
+
+def palette_png(image: Image.Image) -> Image.Image:
+    """The smallest palette version of `image` that stays within MAX_MEAN_ERROR of it."""
+    rgba = image.convert("RGBA")
+    opaque = rgba.getextrema()[3][0] == 255
+    source = rgba.convert("RGB") if opaque else rgba
+    for colours in PALETTE_SIZES:
+        if opaque:  # median cut keeps a diagram's flat colours exact
+            palette = source.quantize(
+                colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+            )
+        else:  # the only method of Pillow's that keeps transparency
+            palette = source.quantize(
+                colors=colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+            )
+        error = ImageStat.Stat(ImageChops.difference(palette.convert(source.mode), source)).mean
+        if max(error) <= MAX_MEAN_ERROR:
+            break
+    return palette
+
+
 def lighten_png(path: Path) -> bool:
     """Rewrite a PNG as a palette PNG when that is smaller; True when it was rewritten."""
     with Image.open(path) as image:
         if image.mode == "P":
             return False
         image.load()
-    rgba = image.convert("RGBA")
-    if rgba.getextrema()[3][0] == 255:  # opaque: the palette needs no alpha
-        palette = rgba.convert("RGB").quantize(
-            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-        )
-    else:
-        palette = rgba.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    palette = palette_png(image)
     with tempfile.NamedTemporaryFile(suffix=".png", dir=path.parent, delete=False) as tmp:
         palette.save(tmp, format="PNG", optimize=True)
     smaller = Path(tmp.name).stat().st_size < path.stat().st_size
