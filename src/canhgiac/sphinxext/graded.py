@@ -163,7 +163,7 @@ def exam_html(assignment: str, questions: list[dict]) -> str:
         f"<li>Bấm <strong>Nộp bài</strong>: trình duyệt lưu tệp bài làm, tên dạng <code>{escape(example)}</code> "
         "(mã học viên, rồi tên bài), thường vào thư mục <em>Tải xuống</em> của máy. "
         "Trên điện thoại, trang còn có nút gửi tệp thẳng qua Zalo hay thư điện tử.</li>"
-        "<li>Gửi tệp đó cho cán bộ phụ trách bằng một trong các cách: đính kèm vào thư điện tử (e-mail); "
+        "<li>Gửi tệp đó cho cán bộ phụ trách bằng một trong các cách: đính kèm vào thư điện tử; "
         "gửi qua ứng dụng nhắn tin mà cơ quan, đơn vị dùng (ví dụ Zalo); hoặc chép vào USB rồi đưa trực tiếp.</li>"
         "<li>Không mở tệp ra để sửa: tệp bị sửa có thể không đọc được và không được chấm. "
         "Mỗi tệp gửi thêm của cùng một bài được tính là một lần làm bài mới.</li>"

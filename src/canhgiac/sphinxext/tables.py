@@ -39,3 +39,12 @@ def _row(cells: list[nodes.Node | str], labels: list[str] | None = None) -> node
 def format_date(iso: str) -> str:
     """'2024-12-04' -> '04/12/2024', '2024-12' -> '12/2024', as Vietnamese documents write dates."""
     return "/".join(reversed(iso.split("-")))
+
+
+def when(iso: str) -> str:
+    """'2024-12-04' -> 'ngày 04/12/2024', '2024-12' -> 'tháng 12/2024', '2024' -> 'năm 2024',
+    'sau 2024-12-04' -> 'sau ngày 04/12/2024': a date as a Vietnamese sentence says it."""
+    after = iso.startswith("sau ")
+    iso = iso.removeprefix("sau ")
+    unit = {1: "năm", 2: "tháng", 3: "ngày"}[len(iso.split("-"))]
+    return ("sau " if after else "") + f"{unit} {format_date(iso)}"
