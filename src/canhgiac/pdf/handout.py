@@ -15,11 +15,9 @@ from canhgiac.pdf.printer import PdfError, Printer
 CHAPTER = "book/khi-bi-de-doa.html"
 CHECKLIST = "khi-bi-de-doa-danh-sach"
 GROUPS = {
-    "lien-he-lang-son": "Đầu mối theo công văn: Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao, Công an tỉnh Lạng Sơn",
+    "lien-he-lang-son": "Đầu mối tại tỉnh Lạng Sơn (công văn nêu Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao, Công an tỉnh)",
     "kenh-quoc-gia": "Kênh trên toàn quốc",
 }
-# Shown on paper: a link cannot be tapped, so a web page is named rather than linked.
-SKIPPED_KINDS = {"url"}
 
 CHECKLIST_JS = """
 (label) => {
@@ -53,10 +51,7 @@ def _month(as_of: str) -> str:
 
 def contact_rows(facts=None) -> list[tuple[str, list[Fact]]]:
     facts = facts or load_facts()
-    return [
-        (heading, [f for _, f in facts.group(name) if f.kind not in SKIPPED_KINDS])
-        for name, heading in GROUPS.items()
-    ]
+    return [(heading, [f for _, f in facts.group(name)]) for name, heading in GROUPS.items()]
 
 
 def compose(steps: str, facts=None) -> str:
