@@ -56,8 +56,6 @@ ARTICLE_JS = """
     el.replaceWith(p);
   });
   copy.querySelectorAll("[src]").forEach((el) => el.setAttribute("src", el.src));
-  // Paper has no scrolling: every figure loads before printing.
-  copy.querySelectorAll("img[loading]").forEach((el) => el.removeAttribute("loading"));
   copy.querySelectorAll("[srcset]").forEach((el) => el.removeAttribute("srcset"));
   copy.querySelectorAll("a[href]").forEach((a) => a.setAttribute("href", a.href));
   copy.querySelectorAll("[id]").forEach((el) => el.removeAttribute("id"));

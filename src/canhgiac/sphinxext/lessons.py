@@ -47,12 +47,7 @@ def _json_script(data: object, css_class: str) -> str:
 
 
 def _img(root: str, name: str, alt: str, width: int, height: int) -> str:
-    # Lazy: on a slow connection the figures far down the page wait until the reader
-    # gets near them (width and height keep their place, so nothing jumps).
-    return (
-        f'<img src="{root}_static/{IMAGES}/{name}" alt="{escape(alt)}" width="{width}" height="{height}"'
-        ' loading="lazy" decoding="async">'
-    )
+    return f'<img src="{root}_static/{IMAGES}/{name}" alt="{escape(alt)}" width="{width}" height="{height}">'
 
 
 # ---------------------------------------------------------------- the parts
