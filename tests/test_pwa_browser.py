@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 
 from browser_helpers import toc_pages
+from chromium import CHROMIUM_ARGS, chromium_executable
 
-from canhgiac.browser import CHROMIUM_ARGS, chromium_executable
 from canhgiac.serve import make_server
 from canhgiac.tools import BIN
 

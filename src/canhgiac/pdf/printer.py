@@ -1,11 +1,30 @@
 """The built book served on 127.0.0.1 and printed by Debian's Chromium (Playwright's page.pdf)."""
 
+import os
+import shutil
 import threading
 from importlib import resources
 from pathlib import Path
 
-from canhgiac.browser import CHROMIUM_ARGS, chromium_executable
 from canhgiac.serve import make_server
+
+# Chromium as the tests and benchmarks run it (benchmarks/chromium.py): no sandbox (CI
+# runs as root) and none of Chromium's own traffic; printing needs nothing from a network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_executable() -> str:
+    """Debian's Chromium: $CANHGIAC_CHROMIUM, else `chromium` on PATH, else Debian's path."""
+    return os.environ.get("CANHGIAC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
 
 PRINT_CSS = Path(str(resources.files("canhgiac") / "pdf" / "print.css"))
 
