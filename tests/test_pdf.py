@@ -126,6 +126,6 @@ def test_does_pdf_refuse_a_folder_without_a_built_book(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 3
+    assert result.returncode == 2  # DataError: the folder holds no built book
     assert "make book" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "pdf").exists()

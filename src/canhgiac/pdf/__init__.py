@@ -6,6 +6,7 @@ handout  - to-roi.pdf: one A4 page of what to do when targeted, with the contact
 printer  - the built book served on 127.0.0.1 and Debian's Chromium (Playwright)
 """
 
+from canhgiac.errors import DataError
 from canhgiac.pdf.book import build_book_pdf
 from canhgiac.pdf.handout import build_handout_pdf
 from canhgiac.pdf.printer import PdfError, Printer
@@ -20,7 +21,7 @@ def build_pdfs(html_root, out_dir) -> list:
 
     html_root, out_dir = Path(html_root), Path(out_dir)
     if not (html_root / "index.html").is_file():
-        raise PdfError(f"{html_root}: chưa có sách đã dựng (index.html). Hãy chạy: make book")
+        raise DataError(f"{html_root}: chưa có sách đã dựng (index.html). Hãy chạy: make book")
     out_dir.mkdir(parents=True, exist_ok=True)
     with Printer(html_root) as printer:
         book = build_book_pdf(printer, out_dir / BOOK_PDF)

@@ -6,6 +6,7 @@ import threading
 from importlib import resources
 from pathlib import Path
 
+from canhgiac.errors import ToolFailed
 from canhgiac.serve import make_server
 
 # Chromium as the tests and benchmarks run it (benchmarks/chromium.py): no sandbox (CI
@@ -35,10 +36,8 @@ FOOTER = (
 )
 
 
-class PdfError(Exception):
-    """The PDF could not be made (no built book, no Chromium, a page that does not load)."""
-
-    exit_code = 3
+class PdfError(ToolFailed):
+    """Chromium could not print: it is missing, or a page of the built book does not load."""
 
 
 class Printer:
