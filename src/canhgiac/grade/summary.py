@@ -25,6 +25,14 @@ def summary_lines(result: GradeResult) -> list[str]:
             f"  {f.learner} · bài {f.assignment} · nộp lúc {_when(f.submitted_at)}: {f.reason}"
             for f in result.failed
         ]
+    if result.untimed:
+        lines.append(
+            f"Không có timestamp.txt: {len(result.untimed)} bài, lấy giờ nộp là giờ sửa đổi thư mục bài nộp "
+            "(đã ghi vào timestamp.txt của bài):"
+        )
+        lines += [
+            f"  {a.learner} · bài {a.assignment} · nộp lúc {_when(a.submitted_at)}" for a in result.untimed
+        ]
     if result.review:
         lines.append(f"Cần xem lại: {len(result.review)} bài (đã chấm):")
         for g in result.review:
@@ -32,4 +40,14 @@ def summary_lines(result: GradeResult) -> list[str]:
                 f"  {g.learner} · bài {g.assignment} · nộp lúc {_when(g.submitted_at)} · "
                 f"{g.score:g}/{g.max_score:g} điểm: {'; '.join(g.notes)}"
             )
+    return lines
+
+
+def isolation_lines(result: GradeResult) -> list[str]:
+    """What held around the grading kernels, and what this machine did not allow."""
+    policy = result.isolation
+    if policy is None:
+        return []
+    lines = ["Cô lập khi chấm (chỉ chạy các ô của bài gốc): " + "; ".join(policy.describe()) + "."]
+    lines += [f"  Chưa cô lập được: {m}." for m in policy.missing]
     return lines
