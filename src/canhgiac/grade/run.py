@@ -200,7 +200,12 @@ class _Grading:
             return
         try:
             scores = question_scores(self.gradebook, *attempt_key)
-            record_attempt(self.gradebook, *attempt_key, scores)
+            notes = [*job.staged.notes, *review_notes(data.get("log", ""))]
+            if any(s.needs_manual_grade for s in scores):
+                notes.append("có câu nbgrader đánh dấu cần chấm tay")
+            if answers_problem:
+                notes.append(f"answers.json: {answers_problem}")
+            record_attempt(self.gradebook, *attempt_key, scores, tuple(notes))
         except NotGraded as exc:
             self._fail(attempt, str(exc))
             self.ready.append(job.key)
@@ -211,11 +216,6 @@ class _Grading:
             return
         self.graded.add(attempt_key)
         self.times[job.key] = attempt.submitted_at
-        notes = [*job.staged.notes, *review_notes(data.get("log", ""))]
-        if any(s.needs_manual_grade for s in scores):
-            notes.append("có câu nbgrader đánh dấu cần chấm tay")
-        if answers_problem:
-            notes.append(f"answers.json: {answers_problem}")
         self.result.graded.append(
             Graded(
                 attempt.learner,
