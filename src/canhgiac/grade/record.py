@@ -123,7 +123,10 @@ def record_attempt(
         if notes:
             session.execute(
                 review_table.insert(),
-                [{"attempt_id": attempt_id, "number": n, "note": note[:1000]} for n, note in enumerate(notes)],
+                [
+                    {"attempt_id": attempt_id, "number": n, "note": note[:1000]}
+                    for n, note in enumerate(notes)
+                ],
             )
         session.commit()
     except BaseException:

@@ -30,7 +30,7 @@ from canhgiac.grade.review import failure_reason, review_notes
 from canhgiac.grade.settings import GradeSettings
 from canhgiac.grade.stage import STAGE_FOLDER, Staged, check_place, stage, unstage
 from canhgiac.quiz.answers import load_answers
-from canhgiac.untrusted import Refused
+from canhgiac.untrusted import Refused, name_problem
 
 LOCK_FILE = ".canhgiac-grade.lock"
 # Where PostgreSQL keeps its Unix sockets and data on Debian: a kernel in no network could still reach those.
@@ -104,6 +104,8 @@ def _ensure_students(gradebook: Gradebook, learners: set[str]) -> None:
     nbgrader would add them itself, but two graders adding the same learner at once would collide.
     """
     for learner in sorted(learners):
+        if name_problem(learner):
+            continue  # refused when staged, never added to the gradebook
         try:
             gradebook.find_student(learner)
         except MissingEntry:
