@@ -18,6 +18,7 @@ from canhgiac.untrusted import (
     read_notebook,
     read_regular_file,
     shown,
+    upload_problem,
 )
 
 pytestmark = pytest.mark.fast
@@ -150,3 +151,17 @@ def test_an_answer_with_10000_options_costs_that_question_only():
     assert loaded.answers == {"q2": ["b"]}
     assert "10000 lựa chọn" in loaded.question_problems["q1"]
     assert "lồng nhau" in parse_answers(b"[" * 100_000).file_problem
+
+
+def test_one_function_checks_an_upload_for_the_hosted_course():
+    """Does upload_problem refuse each hostile upload with its reason and take a good one?"""
+    good = json.dumps({"q1": ["a"]}).encode()
+    assert upload_problem("answers.json", good) is None
+    assert upload_problem("quiz.ipynb", _bytes(_release())) is None
+    assert "10000 lựa chọn" in upload_problem("answers.json", json.dumps({"q1": ["a"] * 10_000}).encode())
+    assert "lồng nhau" in upload_problem("answers.json", b"[" * 100_000)
+    assert "thư mục khác" in upload_problem("../answers.json", good)
+    assert "nbformat 3" in upload_problem(
+        "quiz.ipynb", json.dumps({"nbformat": 3, "worksheets": []}).encode()
+    )
+    assert "chỉ nhận" in upload_problem("quiz.py", b"print(1)")

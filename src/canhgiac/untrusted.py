@@ -18,6 +18,8 @@ imports or follows what it reads:
   link, never a hard link to a file elsewhere, never more than a bound.
 
 Each check raises Refused (or returns the reason) with a sentence for the trainer.
+`upload_problem(name, data)` puts them together for one uploaded file (the
+hosted course's API): the reason it must be refused, or None.
 """
 
 import json
@@ -70,6 +72,12 @@ def read_json(
     max_items: int = MAX_ITEMS,
 ) -> object:
     """Parse untrusted JSON bytes; Refused with the reason when too big, not UTF-8, broken, too deep or too large."""
+    value = _parse(data, max_bytes, max_depth)
+    _check_shape(value, max_depth, max_items)
+    return value
+
+
+def _parse(data: bytes, max_bytes: int, max_depth: int) -> object:
     if len(data) > max_bytes:
         raise Refused(f"tệp quá lớn ({_size(len(data))}, tối đa {_size(max_bytes)})")
     try:
@@ -86,7 +94,6 @@ def read_json(
         ) from None
     except json.JSONDecodeError as exc:
         raise Refused(f"tệp JSON hỏng (lỗi ở dòng {exc.lineno}, cột {exc.colno}), có thể đã bị sửa") from None
-    _check_shape(value, max_depth, max_items)
     return value
 
 
@@ -94,13 +101,14 @@ def read_notebook(data: bytes, *, max_bytes: int = MAX_NOTEBOOK_BYTES, max_cells
     """An nbformat 4 notebook (a NotebookNode) from untrusted bytes, validated; Refused otherwise."""
     import nbformat
 
-    value = read_json(data, max_bytes=max_bytes)
+    value = _parse(data, max_bytes, MAX_DEPTH)
     if not isinstance(value, dict) or "cells" not in value and "worksheets" not in value:
         raise Refused("không phải sổ tay Jupyter (.ipynb)")
     major = value.get("nbformat")
+    if not isinstance(major, int):
+        raise Refused("sổ tay hỏng, Jupyter không mở được (không ghi phiên bản nbformat)")
     if major != 4:
-        shown_major = major if isinstance(major, int) else "không rõ"
-        raise Refused(f"sổ tay dạng nbformat {shown_major}, khóa học chỉ nhận sổ tay nbformat 4")
+        raise Refused(f"sổ tay dạng nbformat {major}, khóa học chỉ nhận sổ tay nbformat 4")
     cells = value.get("cells")
     if not isinstance(cells, list):
         raise Refused("sổ tay hỏng: không có danh sách ô (cells)")
@@ -110,6 +118,7 @@ def read_notebook(data: bytes, *, max_bytes: int = MAX_NOTEBOOK_BYTES, max_cells
                 ",", "."
             )
         )
+    _check_shape(value, MAX_DEPTH, MAX_ITEMS)
     try:
         notebook = nbformat.from_dict(value)
         nbformat.validate(notebook)
@@ -250,3 +259,32 @@ def is_inside(path: Path, root: Path) -> bool:
         return path.resolve().is_relative_to(root.resolve())
     except (OSError, RuntimeError):
         return False
+
+
+def upload_problem(name: str, data: bytes) -> str | None:
+    """Why one uploaded file (a quiz notebook or an answers file) must be refused, in Vietnamese; None if not.
+
+    For an entrance that takes files one by one (the hosted course's API): the
+    same checks as `canhgiac collect` and `canhgiac grade`.  A notebook that
+    passes is still never run: grading uses the released notebook.
+    """
+    from canhgiac.quiz.answers import MAX_BYTES, parse_answers
+
+    problem = name_problem(name)
+    if problem:
+        return problem
+    try:
+        if name.lower().endswith(".ipynb"):
+            read_notebook(data)
+            return None
+        if name.lower().endswith(".json"):
+            read_json(data, max_bytes=MAX_BYTES)
+            loaded = parse_answers(data)
+            if loaded.file_problem:
+                return loaded.file_problem
+            if loaded.question_problems:
+                return next(iter(loaded.question_problems.values()))
+            return None
+    except Refused as exc:
+        return str(exc)
+    return "chỉ nhận sổ tay (.ipynb) hoặc tệp bài làm (.json)"

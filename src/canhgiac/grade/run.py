@@ -30,7 +30,7 @@ from canhgiac.grade.review import failure_reason, review_notes
 from canhgiac.grade.settings import GradeSettings
 from canhgiac.grade.stage import STAGE_FOLDER, Staged, check_place, stage, unstage
 from canhgiac.quiz.answers import load_answers
-from canhgiac.untrusted import Refused, name_problem
+from canhgiac.untrusted import Refused, name_problem, shown
 
 LOCK_FILE = ".canhgiac-grade.lock"
 # Where PostgreSQL keeps its Unix sockets and data on Debian: a kernel in no network could still reach those.
@@ -186,7 +186,13 @@ class _Grading:
         if job is None or worker not in self.pool.workers:
             return  # the answer of a worker stopped for taking too long: its job is counted as failed
         worker.job = None
-        answers_problem = job.staged.answers_problem or load_answers(job.staged.folder).file_problem
+        loaded = load_answers(job.staged.folder)
+        answers_problem = job.staged.answers_problem or loaded.file_problem
+        if not answers_problem and loaded.question_problems:
+            answers_problem = "; ".join(
+                f"câu {shown(q, 40)}: {p.rstrip('.')}"
+                for q, p in sorted(loaded.question_problems.items())[:3]
+            )
         unstage(self.root, worker.number)
         attempt = job.attempt
         text = f"{data.get('error', '')}\n{data.get('log', '')}"
@@ -312,7 +318,7 @@ class _Grading:
             memory_bytes=self.settings.kernel_memory_mb * 1024**2,
             cpu_seconds=self.settings.kernel_cpu_seconds,
         )
-        if self.root.resolve().as_posix() not in hide:
+        if not any(self.root.resolve().is_relative_to(folder) for folder in hide):
             policy = replace(policy, missing=(f"không che được thư mục khóa học {self.root}",))
         self.result.isolation = probe(policy, self.kernels_folder)
         self.jail = self.result.isolation.to_json()

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from canhgiac.grade.run import GradeResult
+from canhgiac.untrusted import shown
 
 
 def _when(moment: datetime) -> str:
@@ -22,7 +23,7 @@ def summary_lines(result: GradeResult) -> list[str]:
     if result.failed:
         lines.append(f"Không chấm được: {len(result.failed)} bài (sẽ chấm lại ở lần chạy sau):")
         lines += [
-            f"  {f.learner} · bài {f.assignment} · nộp lúc {_when(f.submitted_at)}: {f.reason}"
+            f"  {shown(f.learner)} · bài {shown(f.assignment)} · nộp lúc {_when(f.submitted_at)}: {f.reason}"
             for f in result.failed
         ]
     if result.untimed:
