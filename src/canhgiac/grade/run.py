@@ -71,6 +71,7 @@ class GradeResult:
         default_factory=list
     )  # without timestamp.txt: the folder's time, now written
     isolation: Policy | None = None  # the grading kernels' jail, as this machine allowed it; None: not used
+    isolation_off: bool = False  # GradeSettings.isolate = False
 
     @property
     def review(self) -> list[Graded]:
@@ -308,6 +309,7 @@ class _Grading:
         self.kernels_folder = Path(tempfile.mkdtemp(prefix="canhgiac-kernels-"))
         self.kernels_folder.chmod(0o711)  # a kernel can enter its own folder, not list the others
         if not self.settings.isolate:
+            self.result.isolation_off = True
             return
         wanted = [self.root, Path.home(), *map(Path, ("/home", "/root", "/srv", *POSTGRES_FOLDERS))]
         hide, keep = hidden_folders([*wanted, *map(Path, self.settings.hidden_folders)], self.kernels_folder)

@@ -47,6 +47,10 @@ def summary_lines(result: GradeResult) -> list[str]:
 def isolation_lines(result: GradeResult) -> list[str]:
     """What held around the grading kernels, and what this machine did not allow."""
     policy = result.isolation
+    if result.isolation_off:
+        return [
+            "Cô lập khi chấm: chỉ chạy các ô của bài gốc; nhân Python không bị rào (c.GradeSettings.isolate = False)."
+        ]
     if policy is None:
         return []
     lines = ["Cô lập khi chấm (chỉ chạy các ô của bài gốc): " + "; ".join(policy.describe()) + "."]
