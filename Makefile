@@ -67,6 +67,7 @@ test: test-deps lint
 bench: install test-deps
 	$(BIN)/python benchmarks/book.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/jail.py
 	$(BIN)/python benchmarks/report.py
 
 clean:
