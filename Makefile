@@ -1,6 +1,7 @@
 # Cảnh giác: the two commands of README.md, and the steps they are made of.
 #   make course  - install, build the book and serve it at http://127.0.0.1:8000
 #   make test    - install what the tests need (Chromium too) and run them
+#   make test-fast - the unit tests only (pytest -m "not slow"), in under a minute
 # Both work on a fresh machine with Python 3.11+; everything goes into .venv.
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ PORT   ?= 8000
 # A warning is an error: a broken reference or a missing fact fails the build.
 JB_STRICT := -W -n --keep-going
 
-.PHONY: install course book serve quizzes test test-deps lint bench clean
+.PHONY: install course book serve quizzes test test-fast test-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,9 +61,16 @@ test-deps: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
+# The whole suite, as CI runs it.
 test: test-deps lint
 	$(BIN)/pytest
+
+# The fast tier, for the edit-test loop: no Chromium, PostgreSQL, JupyterLab, kernel, nbgrader
+# command or book build (the marks in pyproject.toml; tests/conftest.py adds them); under a minute.
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
 
 bench: install test-deps
 	$(BIN)/python benchmarks/book.py

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from canhgiac import untrusted
-from canhgiac.collect.attempts import to_utc
+from canhgiac.course.attempts import to_utc
+from canhgiac.course.learners import id_key
 from canhgiac.quiz.answers import parse_answers
 from canhgiac.text import nfc
 
@@ -108,7 +109,7 @@ def _combined_file(data: dict) -> CombinedFile:
             if not isinstance(quiz, dict):
                 raise Unreadable("không đúng dạng một bài làm")
             book = _book_file(quiz)
-            if book.learner.lower() != learner.strip().lower():
+            if id_key(book.learner) != id_key(learner.strip()):
                 raise Unreadable(f"mã học viên {book.learner} khác mã của tệp chung {learner.strip()}")
             read.append(book)
         except Unreadable as exc:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from canhgiac.collect.attempts import to_utc
 from canhgiac.collect.settings import CollectSettings
+from canhgiac.course.attempts import to_utc
 from canhgiac.untrusted import Refused as Unsafe
 from canhgiac.untrusted import name_problem, read_regular_file, shown
 

@@ -16,10 +16,9 @@ from typing import TextIO
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import OperationalError
 
-from canhgiac.collect.attempts import Attempt, find_attempts, learners_and_assignments
 from canhgiac.course import Course
-from canhgiac.course.tables import metadata
-from canhgiac.datafile import DataError
+from canhgiac.course.attempts import Attempt, AttemptKey, find_attempts, learners_and_assignments
+from canhgiac.errors import CourseBusy, DataError, ToolFailed
 from canhgiac.grade.database import is_lock_error, wait_for_sqlite_locks
 from canhgiac.grade.jail import Policy, hidden_folders, probe
 from canhgiac.grade.plan import Key, bring_to_submitted, pin_untimed, to_grade
@@ -39,7 +38,7 @@ POSTGRES_FOLDERS = ("/run/postgresql", "/var/run/postgresql", "/var/lib/postgres
 TICK_SECONDS = 1.0
 
 
-class GradingBusy(DataError):
+class GradingBusy(CourseBusy):
     """Another `canhgiac grade` is grading this course."""
 
 
@@ -87,8 +86,9 @@ class _Job:
 
 
 @contextmanager
-def _only_run(root: Path) -> Iterator[None]:
+def _only_run(course: Course) -> Iterator[None]:
     """One `canhgiac grade` at a time on a course; the lock goes with the process, even when killed."""
+    root = course.root
     with open(root / LOCK_FILE, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -117,34 +117,34 @@ class _Grading:
     """The state of one run: what is graded, what waits, which worker grades what."""
 
     def __init__(self, course: Course, gradebook: Gradebook, settings: GradeSettings, stream: TextIO | None):
-        self.root = course.root
+        self.course = course
         self.gradebook = gradebook
         self.settings = settings
         self.graded = graded_keys(gradebook)
         self.times = gradebook_times(gradebook)
         gradebook.db.rollback()  # hold no transaction open while the graders write
-        self.skip: set[tuple[str, str, datetime]] = set()
+        self.skip: set[AttemptKey] = set()
         self.tries: Counter = Counter()
         self.result = GradeResult()
-        self.result.untimed = pin_untimed(self.root, lambda a: check_place(self.root, a))
+        self.result.untimed = pin_untimed(self.course.root, lambda a: check_place(self.course.root, a))
         self.jail = ""
         self.kernels_folder: Path | None = None
-        keys = sorted(learners_and_assignments(self.root))
+        keys = sorted(learners_and_assignments(self.course.root))
         plans = {key: self._plan(key) for key in keys}
         self.ready: deque[Key] = deque(key for key in keys if plans[key])
         self.total = sum(len(plan) for plan in plans.values())
         self.progress = Progress(self.total, stream)
-        self.pool = Pool(self.root)
+        self.pool = Pool(self.course)
 
     def _plan(self, key: Key) -> list[Attempt]:
-        return to_grade(find_attempts(self.root, *key), self.graded, self.times.get(key), self.skip)
+        return to_grade(find_attempts(self.course.root, *key), self.graded, self.times.get(key), self.skip)
 
     @property
     def done(self) -> int:
         return len(self.result.graded) + len(self.result.failed)
 
     def _fail(self, attempt: Attempt, reason: str) -> None:
-        self.skip.add((attempt.learner, attempt.assignment, attempt.submitted_at))
+        self.skip.add(attempt.key)
         self.result.failed.append(Failed(attempt.learner, attempt.assignment, attempt.submitted_at, reason))
         self.progress.update(self.done, len(self.result.failed))
 
@@ -156,13 +156,13 @@ class _Grading:
             if not plan:
                 continue
             try:
-                target = bring_to_submitted(self.root, plan[0], self.graded)
+                target = bring_to_submitted(self.course.root, plan[0], self.graded)
             except OSError as exc:
                 self._fail(plan[0], f"không chuyển được bài nộp vào submitted/ ({exc.strerror})")
                 self.ready.append(key)
                 continue
             try:
-                staged = stage(self.root, target, worker.number)
+                staged = stage(self.course.root, target, worker.number)
             except (Refused, OSError) as exc:
                 self._fail(
                     target,
@@ -172,7 +172,7 @@ class _Grading:
                 )
                 self.ready.append(key)
                 continue
-            regrade = (target.learner, target.assignment, target.submitted_at) in self.graded
+            regrade = target.key in self.graded
             payload = {
                 "assignment": key[1],
                 "learner": key[0],
@@ -194,10 +194,10 @@ class _Grading:
                 f"câu {shown(q, 40)}: {p.rstrip('.')}"
                 for q, p in sorted(loaded.question_problems.items())[:3]
             )
-        unstage(self.root, worker.number)
+        unstage(self.course.root, worker.number)
         attempt = job.attempt
         text = f"{data.get('error', '')}\n{data.get('log', '')}"
-        attempt_key = (attempt.learner, attempt.assignment, attempt.submitted_at)
+        attempt_key = attempt.key
         if not data.get("ok"):
             if is_lock_error(text) and self.tries[attempt_key] < self.settings.lock_retries:
                 self.tries[attempt_key] += 1
@@ -249,8 +249,8 @@ class _Grading:
             self._fail(job.attempt, f"tiến trình chấm bài dừng đột ngột: {worker.why_it_ended()}")
             self.ready.append(job.key)
         elif not worker.ready:
-            raise DataError(
-                f"{self.root}: không khởi động được nbgrader để chấm bài: {worker.why_it_ended()}"
+            raise ToolFailed(
+                f"{self.course.root}: không khởi động được nbgrader để chấm bài: {worker.why_it_ended()}"
             )
         if self.ready:
             self.pool.start()
@@ -263,7 +263,7 @@ class _Grading:
                 job, worker.job = worker.job, None
                 self.pool.retire(worker, kill=True)
                 if job is None:
-                    raise DataError(f"{self.root}: nbgrader không khởi động được sau {limit:g} giây")
+                    raise ToolFailed(f"{self.course.root}: nbgrader không khởi động được sau {limit:g} giây")
                 self._fail(job.attempt, f"chấm quá {limit:g} giây nên đã dừng (GradeSettings.job_timeout)")
                 self.ready.append(job.key)
                 self.pool.start()
@@ -299,7 +299,7 @@ class _Grading:
         finally:
             self.pool.close()
             self.progress.finish()
-            shutil.rmtree(self.root / STAGE_FOLDER, ignore_errors=True)
+            shutil.rmtree(self.course.root / STAGE_FOLDER, ignore_errors=True)
             if self.kernels_folder is not None:
                 shutil.rmtree(self.kernels_folder, ignore_errors=True)
         return self.result
@@ -311,7 +311,7 @@ class _Grading:
         if not self.settings.isolate:
             self.result.isolation_off = True
             return
-        wanted = [self.root, Path.home(), *map(Path, ("/home", "/root", "/srv", *POSTGRES_FOLDERS))]
+        wanted = [self.course.root, Path.home(), *map(Path, ("/home", "/root", "/srv", *POSTGRES_FOLDERS))]
         hide, keep = hidden_folders([*wanted, *map(Path, self.settings.hidden_folders)], self.kernels_folder)
         policy = Policy(
             hide=hide,
@@ -320,8 +320,8 @@ class _Grading:
             memory_bytes=self.settings.kernel_memory_mb * 1024**2,
             cpu_seconds=self.settings.kernel_cpu_seconds,
         )
-        if not any(self.root.resolve().is_relative_to(folder) for folder in hide):
-            policy = replace(policy, missing=(f"không che được thư mục khóa học {self.root}",))
+        if not any(self.course.root.resolve().is_relative_to(folder) for folder in hide):
+            policy = replace(policy, missing=(f"không che được thư mục khóa học {self.course.root}",))
         self.result.isolation = probe(policy, self.kernels_folder)
         self.jail = self.result.isolation.to_json()
 
@@ -337,8 +337,7 @@ def grade_course(
     if not course.root.is_dir():
         raise DataError(f"{course.root}: không có thư mục khóa học này")
     wait_for_sqlite_locks()
-    with _only_run(course.root), course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
+    with _only_run(course), course.gradebook() as gradebook:
         grading = _Grading(course, gradebook, settings, stream)
         if grading.ready:
             _ensure_students(gradebook, {learner for learner, _ in grading.ready})

@@ -21,7 +21,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from canhgiac.collect.attempts import TIMESTAMP_FILE, Attempt, format_timestamp
+from canhgiac.course.attempts import TIMESTAMP_FILE, Attempt, format_timestamp
 from canhgiac.quiz.answers import ANSWERS_FILE, MAX_BYTES
 from canhgiac.untrusted import (
     MAX_NOTEBOOK_BYTES,

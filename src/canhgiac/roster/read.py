@@ -9,9 +9,9 @@ without diacritics, and trailing blank rows.
 import csv
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from canhgiac.course.learners import ID_RULE, Learner, id_key, is_valid_id
 from canhgiac.datafile import DataError
 from canhgiac.text import fold, nfc
 
@@ -26,21 +26,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
 # How the columns are named in messages to the trainer.
 COLUMN_NAMES = {"id": "Mã", "full_name": "Họ và tên", "agency": "Cơ quan", "commune": "Xã", "email": "Email"}
 REQUIRED = ("id", "full_name", "agency", "commune", "email")
-# A learner ID becomes a folder name (submitted/<id>/) and a file name (<id>_<quiz>.json).
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class RosterError(DataError):
     """A roster file that cannot be imported; the message lists every problem with its row."""
-
-
-@dataclass(frozen=True)
-class Learner:
-    id: str
-    full_name: str
-    agency: str
-    commune: str
-    email: str = ""
 
 
 def header_key(header: object) -> str | None:
@@ -135,21 +124,21 @@ def read_roster(path: Path) -> list[Learner]:
         learner_id = cells["id"]
         if not learner_id:
             row_problems.append("thiếu mã học viên")
-        elif not ID_PATTERN.match(learner_id):
-            row_problems.append(
-                f"mã '{learner_id}' không hợp lệ (chỉ dùng chữ không dấu, số, '.', '-', '_'; tối đa 64 ký tự)"
-            )
-        elif learner_id.lower() in first_row:
-            row_problems.append(f"mã '{learner_id}' trùng với dòng {first_row[learner_id.lower()]}")
+        elif not is_valid_id(learner_id):
+            row_problems.append(f"mã '{learner_id}' không hợp lệ ({ID_RULE})")
+        elif id_key(learner_id) in first_row:
+            row_problems.append(f"mã '{learner_id}' trùng với dòng {first_row[id_key(learner_id)]}")
         else:
-            first_row[learner_id.lower()] = number
+            first_row[id_key(learner_id)] = number
         if not cells["full_name"]:
             named = learner_id and not row_problems
             row_problems.append(f"thiếu họ và tên của '{learner_id}'" if named else "thiếu họ và tên")
         if row_problems:
             problems.append(f"dòng {number}: " + "; ".join(row_problems))
             continue
-        learners.append(Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"]))
+        learners.append(
+            Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"])
+        )
     if problems:
         raise RosterError(f"{path}: không nhập gì cả vì có lỗi:\n" + "\n".join(f"  - {p}" for p in problems))
     if not learners:

@@ -8,7 +8,6 @@ from sqlalchemy import delete, select
 
 from canhgiac.course import Course
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 from canhgiac.roster.read import Learner, read_roster
 
 # SQLite allows at most 999 parameters in a statement: IDs go in chunks.
@@ -32,19 +31,22 @@ def import_roster(course: Course, path: Path) -> ImportResult:
     learners = read_roster(path)
     with course.gradebook() as gradebook:
         session = gradebook.db
-        metadata.create_all(gradebook.engine)
         ids = [entry.id for entry in learners]
         try:
             existing: dict[str, Student] = {}
             for i in range(0, len(ids), CHUNK):
                 chunk = ids[i : i + CHUNK]
-                existing.update({s.id: s for s in session.scalars(select(Student).where(Student.id.in_(chunk)))})
+                existing.update(
+                    {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(chunk)))}
+                )
                 session.execute(delete(learner_table).where(learner_table.c.id.in_(chunk)))
             for entry in learners:
                 first, last = split_name(entry.full_name)
                 student = existing.get(entry.id)
                 if student is None:
-                    session.add(Student(id=entry.id, first_name=first, last_name=last, email=entry.email or None))
+                    session.add(
+                        Student(id=entry.id, first_name=first, last_name=last, email=entry.email or None)
+                    )
                 else:
                     student.first_name, student.last_name = first, last
                     student.email = entry.email or None
@@ -71,6 +73,5 @@ def import_roster(course: Course, path: Path) -> ImportResult:
 def load_learners(course: Course) -> dict[str, Learner]:
     """The course's learners by ID, as imported."""
     with course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
         rows = gradebook.db.execute(select(learner_table)).mappings()
         return {row["id"]: Learner(**dict(row)) for row in rows}
