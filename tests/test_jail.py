@@ -16,6 +16,9 @@ import pytest
 
 from canhgiac.grade.jail import Policy, hidden_folders, probe, run_in_jail
 
+# Each test starts Pythons in the jail (the probe imports ipykernel): the slow tier.
+pytestmark = pytest.mark.kernel
+
 
 @pytest.fixture(scope="module")
 def kernels_folder():

@@ -1,6 +1,6 @@
 """canhgiac.untrusted: files from strangers read with bounds, refused with a Vietnamese reason, never run.
 
-Fast: no kernel, no subprocess, no course (the `fast` tier).
+Fast: no kernel, no subprocess, no course (in `make test-fast`).
 """
 
 import json
@@ -20,8 +20,6 @@ from canhgiac.untrusted import (
     shown,
     upload_problem,
 )
-
-pytestmark = pytest.mark.fast
 
 
 def _release() -> nbformat.NotebookNode:
