@@ -139,3 +139,14 @@ def test_jailed_code_is_stopped_by_its_memory_and_cpu_limits(policy, kernels_fol
 
     spin = _jailed(replace(policy, cpu_seconds=1), kernels_folder, "while True: pass", timeout=60)
     assert spin.returncode != 0  # SIGXCPU, then SIGKILL at the hard limit
+
+
+def test_the_kernels_own_python_and_folders_are_never_hidden(kernels_folder):
+    """Is a folder holding the kernels' working folders (HOME=/tmp in a scheduled job) left visible, and the
+    kernel's Python put back inside a hidden folder that holds it?"""
+    hide, keep = hidden_folders([kernels_folder.parent, Path(sys.prefix).parent], kernels_folder)
+    assert str(kernels_folder.parent.resolve()) not in hide
+    assert all(
+        not Path(sys.prefix).resolve().is_relative_to(h) or str(Path(sys.prefix).resolve()) in keep
+        for h in hide
+    )

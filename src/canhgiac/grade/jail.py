@@ -264,12 +264,12 @@ def hidden_folders(wanted: list[Path], kernels_folder: Path) -> tuple[tuple[str,
         real = folder.resolve()
         if any(real == p or real.is_relative_to(p) for p in needed):
             continue
+        if kernels_folder.resolve().is_relative_to(real):
+            continue  # the kernels' own folders are inside (HOME=/tmp in a scheduled job): not hidden
         hide.add(real)
     # Hide the outermost only: a folder inside a hidden one is hidden with it.
     outer = sorted(h for h in hide if not any(h != o and h.is_relative_to(o) for o in hide))
-    keep = sorted({str(p) for p in needed for h in outer if p.is_relative_to(h)})
-    if any(kernels_folder.resolve().is_relative_to(h) for h in outer):
-        raise ValueError(f"{kernels_folder}: thư mục làm việc của nhân Python nằm trong thư mục bị che")
+    keep = sorted({str(p) for p in needed[:-1] for h in outer if p.is_relative_to(h)})
     return tuple(str(h) for h in outer), tuple(keep)
 
 
