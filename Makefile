@@ -99,6 +99,7 @@ test-fast: install
 bench: install test-deps
 	$(BIN)/python benchmarks/book.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/jail.py
 	$(BIN)/python benchmarks/report.py
 
 clean:

@@ -194,10 +194,10 @@ def _collect(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from canhgiac.course import resolve_course
     from canhgiac.grade import grade_course
-    from canhgiac.grade.summary import summary_lines
+    from canhgiac.grade.summary import isolation_lines, summary_lines
 
     result = grade_course(resolve_course(args.course).require_exists(), jobs=args.jobs)
-    print("\n".join(summary_lines(result)))
+    print("\n".join(summary_lines(result) + isolation_lines(result)))
     return 1 if result.failed else 0
 
 

@@ -20,8 +20,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import nbformat
-
+from canhgiac import untrusted
 from canhgiac.course.attempts import to_utc
 from canhgiac.course.learners import id_key
 from canhgiac.quiz.answers import parse_answers
@@ -65,13 +64,9 @@ class NotebookFile:
 
 def _json(data: bytes) -> object:
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise Unreadable("không ở dạng UTF-8, không đọc được") from None
-    except json.JSONDecodeError as exc:
-        raise Unreadable(
-            f"tệp JSON hỏng (lỗi ở dòng {exc.lineno}, cột {exc.colno}), có thể đã bị sửa"
-        ) from None
+        return untrusted.read_json(data)
+    except untrusted.Refused as exc:
+        raise Unreadable(str(exc)) from None
 
 
 def _book_file(data: dict) -> BookFile:
@@ -133,6 +128,10 @@ def read_json_file(data: bytes) -> BookFile | AnswersFile | CombinedFile:
     if loaded.file_problem:
         raise Unreadable(loaded.file_problem)
     if loaded.question_problems and not loaded.answers:
+        if any(
+            "lựa chọn" in problem and "nhiều hơn" in problem for problem in loaded.question_problems.values()
+        ):
+            raise Unreadable(next(iter(loaded.question_problems.values())).rstrip("."))
         raise Unreadable("không phải tệp bài làm (answers.json) hay tệp tải từ trang bài kiểm tra của sách")
     return AnswersFile(raw=data, answers=loaded.answers)
 
@@ -148,10 +147,13 @@ def notebook_grade_ids(notebook: dict) -> frozenset[str]:
 
 
 def read_notebook(data: bytes) -> NotebookFile:
-    """A notebook that Jupyter can open; Unreadable otherwise (tampered cells are the grader's business)."""
+    """A notebook that Jupyter can open; Unreadable otherwise (tampered cells are the grader's business).
+
+    The notebook is kept as the learner's record; `canhgiac grade` never runs
+    it (it grades the released notebook with the answers, canhgiac.grade.stage).
+    """
     try:
-        notebook = nbformat.reads(data.decode("utf-8-sig"), as_version=4)
-        nbformat.validate(notebook)
-    except Exception as exc:  # nbformat raises many kinds for a file that is not a notebook
-        raise Unreadable(f"sổ tay hỏng, Jupyter không mở được ({type(exc).__name__})") from None
+        notebook = untrusted.read_notebook(data)
+    except untrusted.Refused as exc:
+        raise Unreadable(str(exc)) from None
     return NotebookFile(raw=data, grade_ids=notebook_grade_ids(notebook))

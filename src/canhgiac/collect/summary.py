@@ -5,6 +5,7 @@ from pathlib import Path
 
 from canhgiac.collect.run import Collected, CollectResult
 from canhgiac.course.attempts import PENDING
+from canhgiac.untrusted import shown
 
 
 def _when(entry: Collected) -> str:
@@ -35,7 +36,7 @@ def summary_lines(result: CollectResult, root: Path, course_arg: str) -> list[st
             lines += _line(entry, root)
     if result.refused:
         lines.append(f"Không nhận {len(result.refused)} tệp:")
-        lines += [f"  {r.origin}: {r.reason}" for r in result.refused]
+        lines += [f"  {shown(r.origin, 300)}: {r.reason}" for r in result.refused]
     if not (result.collected or result.duplicates or result.refused):
         lines.append("Không tìm thấy sổ tay (.ipynb), tệp bài làm (.json) hay tệp nén (.zip) nào.")
     if result.collected:

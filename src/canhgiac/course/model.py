@@ -107,6 +107,8 @@ class CourseData:
     has_gradebook: bool = True
     # Question id -> its text in the bank, for the per-question analysis.
     question_texts: Mapping[str, str] = field(default_factory=dict)
+    # Graded attempts that `canhgiac grade` flagged "cần xem lại": (learner, quiz, time, notes).
+    reviews: tuple[tuple[str, str, object, tuple[str, ...]], ...] = ()
 
     @property
     def quiz_names(self) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from canhgiac.course.attempts import AttemptKey
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_grade as grade_table
+from canhgiac.course.tables import attempt_review as review_table
 
 
 class NotGraded(Exception):
@@ -78,9 +79,14 @@ def question_scores(
 
 
 def record_attempt(
-    gradebook: Gradebook, learner: str, assignment: str, submitted_at: datetime, scores: list[QuestionScore]
+    gradebook: Gradebook,
+    learner: str,
+    assignment: str,
+    submitted_at: datetime,
+    scores: list[QuestionScore],
+    notes: tuple[str, ...] = (),
 ) -> bool:
-    """Store a graded attempt and its questions' scores in one transaction; False if it was already stored."""
+    """Store a graded attempt, its questions' scores and its notes in one transaction; False if already stored."""
     session = gradebook.db
     try:
         exists = session.execute(
@@ -115,6 +121,14 @@ def record_attempt(
                 for s in scores
             ],
         )
+        if notes:
+            session.execute(
+                review_table.insert(),
+                [
+                    {"attempt_id": attempt_id, "number": n, "note": note[:1000]}
+                    for n, note in enumerate(notes)
+                ],
+            )
         session.commit()
     except BaseException:
         session.rollback()

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from canhgiac.grade.run import GradeResult
+from canhgiac.untrusted import shown
 
 
 def _when(moment: datetime) -> str:
@@ -22,8 +23,16 @@ def summary_lines(result: GradeResult) -> list[str]:
     if result.failed:
         lines.append(f"Không chấm được: {len(result.failed)} bài (sẽ chấm lại ở lần chạy sau):")
         lines += [
-            f"  {f.learner} · bài {f.assignment} · nộp lúc {_when(f.submitted_at)}: {f.reason}"
+            f"  {shown(f.learner)} · bài {shown(f.assignment)} · nộp lúc {_when(f.submitted_at)}: {f.reason}"
             for f in result.failed
+        ]
+    if result.untimed:
+        lines.append(
+            f"Không có timestamp.txt: {len(result.untimed)} bài, lấy giờ nộp là giờ sửa đổi thư mục bài nộp "
+            "(đã ghi vào timestamp.txt của bài):"
+        )
+        lines += [
+            f"  {a.learner} · bài {a.assignment} · nộp lúc {_when(a.submitted_at)}" for a in result.untimed
         ]
     if result.review:
         lines.append(f"Cần xem lại: {len(result.review)} bài (đã chấm):")
@@ -32,4 +41,18 @@ def summary_lines(result: GradeResult) -> list[str]:
                 f"  {g.learner} · bài {g.assignment} · nộp lúc {_when(g.submitted_at)} · "
                 f"{g.score:g}/{g.max_score:g} điểm: {'; '.join(g.notes)}"
             )
+    return lines
+
+
+def isolation_lines(result: GradeResult) -> list[str]:
+    """What held around the grading kernels, and what this machine did not allow."""
+    policy = result.isolation
+    if result.isolation_off:
+        return [
+            "Cô lập khi chấm: chỉ chạy các ô của bài gốc; nhân Python không bị rào (c.GradeSettings.isolate = False)."
+        ]
+    if policy is None:
+        return []
+    lines = ["Cô lập khi chấm (chỉ chạy các ô của bài gốc): " + "; ".join(policy.describe()) + "."]
+    lines += [f"  Chưa cô lập được: {m}." for m in policy.missing]
     return lines
