@@ -11,7 +11,7 @@ PORT   ?= 8000
 # A warning is an error: a broken reference or a missing fact fails the build.
 JB_STRICT := -W -n --keep-going
 
-.PHONY: install course book serve quizzes test test-fast test-deps lint bench clean
+.PHONY: install course book serve pdf quizzes test test-fast test-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,17 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+# Workbox (npm) writes the book's service worker when the book is built
+# (canhgiac.sphinxext.pwa); Debian's npm if there is none.
+WORKBOX := src/canhgiac/sphinxext/workbox
+$(WORKBOX)/node_modules/.package-lock.json: $(WORKBOX)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix $(WORKBOX) --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed $(WORKBOX)/node_modules/.package-lock.json
 
 book: install
 	$(BIN)/jupyter-book build . $(JB_STRICT)
@@ -31,6 +41,11 @@ serve:
 	$(BIN)/canhgiac serve --port $(PORT) _build/html
 
 course: book serve
+
+# The course on paper, printed by Chromium from the built pages:
+# _build/pdf/khoa-hoc.pdf (the book) and _build/pdf/to-roi.pdf (the one-page handout).
+pdf: book test-deps
+	$(BIN)/canhgiac pdf _build/html --out _build/pdf
 
 # The nbgrader quizzes: source notebooks from the bank, then nbgrader's release
 # folder.  nbgrader calls `alembic` and `jupyter` by name: the venv goes on PATH.
@@ -84,6 +99,7 @@ test-fast: install
 bench: install test-deps
 	$(BIN)/python benchmarks/book.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/jail.py
 	$(BIN)/python benchmarks/report.py
 
 clean:

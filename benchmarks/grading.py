@@ -16,7 +16,10 @@ CONTENDERS (timed, time.perf_counter)  each grades a fresh copy of that course:
                 paid once and shared by the N).
        parallel `canhgiac grade --jobs J` (J = the cores plus one, or --jobs): J
                 processes running nbgrader's own autograde, one submission
-                after another each, and recording every attempt.
+                after another each, and recording every attempt; each kernel
+                in the jail (canhgiac.grade.jail).
+       unjailed the same with c.GradeSettings.isolate = False: the jail's cost
+                is (parallel seconds) / (unjailed seconds).
        With --rounds R (1 by default) the contenders run R times, alternating,
        and the medians are reported: a shared machine's load changes between
        runs, and alternating spreads it over both.  The speed-up printed is
@@ -170,10 +173,19 @@ def canhgiac_grade(course: Path) -> float:
     return time.perf_counter() - start
 
 
+def canhgiac_grade_unjailed(course: Path) -> float:
+    """`canhgiac grade` with its kernels outside the jail (GradeSettings.isolate = False): the jail's cost."""
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write("\nc.GradeSettings.isolate = False\n")
+    return canhgiac_grade(course)
+
+
 SERIAL, PARALLEL = "nbgrader autograde (serial)", "canhgiac grade (parallel)"
+UNJAILED = "canhgiac grade, kernels not jailed"
 CONTENDERS: dict[str, Callable[[Path], float]] = {
     SERIAL: nbgrader_autograde,
     PARALLEL: canhgiac_grade,
+    UNJAILED: canhgiac_grade_unjailed,
 }
 
 
@@ -307,6 +319,7 @@ def run(n: int, seed: int, repeat: int, rounds: int, log: Callable[[str], None])
         result["per_submission"] = result["seconds"] / n
         result["ratio"] = result["per_submission"] / base
     speedup = contenders[SERIAL]["seconds"] / contenders[PARALLEL]["seconds"]
+    jail_cost = contenders[PARALLEL]["seconds"] / contenders[UNJAILED]["seconds"]
     return {
         "n": n,
         "seed": seed,
@@ -316,6 +329,7 @@ def run(n: int, seed: int, repeat: int, rounds: int, log: Callable[[str], None])
         "baseline": {"runs": runs, "median": base},
         "contenders": contenders,
         "speedup": speedup,
+        "jail_cost": jail_cost,
         "capacity": capacity,
     }
 
@@ -345,6 +359,11 @@ def print_table(result: dict) -> None:
     print(
         f"\nspeed-up: serial nbgrader autograde / canhgiac grade (--jobs {result['jobs']}) = "
         f"{result['speedup']:.2f} (goal on 2 cores: >= 1.8)"
+    )
+    print(
+        f"cost of the kernels' jail: canhgiac grade / canhgiac grade without it = {result['jail_cost']:.2f} "
+        "(both grade the released notebook with the answers; the jail adds a probe per run and a "
+        "namespace set-up per kernel)"
     )
     capacity = result["capacity"]
     busy = min(result["jobs"], cores())

@@ -90,6 +90,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pdf(args: argparse.Namespace) -> int:
+    from canhgiac.pdf import build_pdfs
+
+    for path in build_pdfs(Path(args.root), Path(args.out)):
+        print(f"Đã in: {path}")
+    return 0
+
+
 def _deploy_nginx(args: argparse.Namespace) -> int:
     from canhgiac.deploy.nginx import Site, render
 
@@ -187,11 +195,11 @@ def _collect(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from canhgiac.course import resolve_course
     from canhgiac.grade import grade_course
-    from canhgiac.grade.summary import summary_lines
+    from canhgiac.grade.summary import isolation_lines, summary_lines
 
     course = resolve_course(args.course).require_exists()
     result = grade_course(course, jobs=args.jobs, verbose=args.verbose)
-    print("\n".join(summary_lines(result, course.rules.tz, course.rules.attempt)))
+    print("\n".join(summary_lines(result, course.rules.tz, course.rules.attempt) + isolation_lines(result)))
     return 1 if result.failed else 0
 
 
@@ -324,6 +332,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8000, metavar="CỔNG", help="cổng (mặc định 8000)")
     serve.set_defaults(func=_serve)
+
+    pdf = _command(
+        sub,
+        "pdf",
+        "in khóa học ra PDF (A4): khoa-hoc.pdf và tờ rơi to-roi.pdf",
+        "Chromium in các trang của sách đã dựng: khoa-hoc.pdf (các chương, bài thực hành, phụ lục; "
+        "không có bài kiểm tra) và to-roi.pdf (một trang: việc cần làm khi bị đe dọa, các đầu mối liên hệ).",
+    )
+    pdf.add_argument(
+        "root",
+        nargs="?",
+        metavar="THƯ_MỤC",
+        default="_build/html",
+        help="thư mục sách đã dựng (mặc định _build/html)",
+    )
+    pdf.add_argument(
+        "--out", metavar="THƯ_MỤC", default="_build/pdf", help="nơi ghi các tệp PDF (mặc định _build/pdf)"
+    )
+    pdf.set_defaults(func=_pdf)
 
     assign = _command(
         sub,

@@ -20,8 +20,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import nbformat
-
+from canhgiac import untrusted
 from canhgiac.course.attempts import to_utc
 from canhgiac.course.learners import id_key
 from canhgiac.quiz.answers import parse_answers
@@ -68,14 +67,9 @@ class NotebookFile:
 
 def _json(data: bytes) -> object:
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise Unreadable("không ở dạng UTF-8, không đọc được") from None
-    except json.JSONDecodeError as exc:
-        raise Unreadable(
-            f"tệp JSON hỏng (lỗi ở dòng {exc.lineno}, cột {exc.colno}): có thể tệp tải về hoặc lưu "
-            "chưa hết; hãy xin học viên gửi lại tệp"
-        ) from None
+        return untrusted.read_json(data)
+    except untrusted.Refused as exc:
+        raise Unreadable(str(exc)) from None
 
 
 def _book_file(data: dict) -> BookFile:
@@ -137,6 +131,10 @@ def read_json_file(data: bytes) -> BookFile | AnswersFile | CombinedFile:
     if loaded.file_problem:
         raise Unreadable(loaded.file_problem)
     if loaded.question_problems and not loaded.answers:
+        if any(
+            "lựa chọn" in problem and "nhiều hơn" in problem for problem in loaded.question_problems.values()
+        ):
+            raise Unreadable(next(iter(loaded.question_problems.values())).rstrip("."))
         raise Unreadable("không phải tệp bài làm (answers.json) hay tệp tải từ trang bài kiểm tra của sách")
     saved_at = to_utc(loaded.saved_at) if loaded.saved_at else None
     return AnswersFile(raw=data, answers=loaded.answers, saved_at=saved_at)
@@ -153,10 +151,13 @@ def notebook_grade_ids(notebook: dict) -> frozenset[str]:
 
 
 def read_notebook(data: bytes) -> NotebookFile:
-    """A notebook that Jupyter can open; Unreadable otherwise (tampered cells are the grader's business)."""
+    """A notebook that Jupyter can open; Unreadable otherwise (tampered cells are the grader's business).
+
+    The notebook is kept as the learner's record; `canhgiac grade` never runs
+    it (it grades the released notebook with the answers, canhgiac.grade.stage).
+    """
     try:
-        notebook = nbformat.reads(data.decode("utf-8-sig"), as_version=4)
-        nbformat.validate(notebook)
-    except Exception as exc:  # nbformat raises many kinds for a file that is not a notebook
-        raise Unreadable(f"sổ tay hỏng, Jupyter không mở được ({type(exc).__name__})") from None
+        notebook = untrusted.read_notebook(data)
+    except untrusted.Refused as exc:
+        raise Unreadable(str(exc)) from None
     return NotebookFile(raw=data, grade_ids=notebook_grade_ids(notebook))

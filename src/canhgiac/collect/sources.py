@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 
 from canhgiac.collect.settings import CollectSettings
 from canhgiac.course.attempts import to_utc
+from canhgiac.untrusted import Refused as Unsafe
+from canhgiac.untrusted import name_problem, read_regular_file, shown
 
 # What a submission is made of; anything else in a folder or archive (a signature image, a
 # feedback page) is passed over in silence.
@@ -121,14 +123,14 @@ class Gatherer:
             if size > limit:
                 self.refused.append(Refused(origin, f"tệp quá lớn ({_mb(size)}, tối đa {_mb(limit)})"))
                 return
-            with path.open("rb") as stream:
-                data = stream.read(limit + 1)
+            # Never through a link, never a hard link (a second name of a file that may be anywhere).
+            data = read_regular_file(path, limit)
             modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
         except OSError as exc:
             self.refused.append(Refused(origin, f"không đọc được ({exc.strerror})"))
             return
-        if len(data) > limit:
-            self.refused.append(Refused(origin, f"tệp quá lớn (hơn {_mb(limit)})"))
+        except Unsafe as exc:
+            self.refused.append(Refused(origin, str(exc)))
             return
         names = names[:-1] + (_stem(names[-1]),)
         self.received.append(Received(origin, names, group, path.suffix.lower(), data, modified))
@@ -142,6 +144,10 @@ class Gatherer:
             origin = str(path)
             if path.is_symlink():
                 self.refused.append(Refused(origin, "là liên kết (symlink), không đọc"))
+                continue
+            problem = next(filter(None, map(name_problem, relative.parts)), None)
+            if problem:
+                self.refused.append(Refused(shown(origin), problem))
                 continue
             if not path.is_file():
                 continue
@@ -180,7 +186,20 @@ class Gatherer:
         refused: list[Refused] = []
         try:
             with zipfile.ZipFile(stream) as archive:
-                for info in archive.infolist():
+                infos = archive.infolist()
+                seen: dict[str, int] = {}
+                for info in infos:
+                    key = info.filename.replace("\\", "/").casefold()
+                    seen[key] = seen.get(key, 0) + 1
+                for info in infos:
+                    if not info.is_dir() and seen[info.filename.replace("\\", "/").casefold()] > 1:
+                        refused.append(
+                            Refused(
+                                f"{origin} › {shown(info.filename)}",
+                                "tệp nén có nhiều tệp trùng tên này; không rõ tệp nào là bài làm nên không nhận tệp nào",
+                            )
+                        )
+                        continue
                     self._add_entry(archive, info, origin, names, depth, budget, received, refused)
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
             return [], [
@@ -195,17 +214,27 @@ class Gatherer:
     def _add_entry(self, archive, info, origin, names, depth, budget, received, refused) -> None:
         raw_name = info.filename.replace("\\", "/")
         entry = PurePosixPath(raw_name)
-        here = f"{origin} › {raw_name}"
+        here = f"{origin} › {shown(raw_name)}"
         if info.is_dir():
             return
         if raw_name.startswith("/") or re.match(r"^[A-Za-z]:", raw_name) or ".." in entry.parts:
             refused.append(Refused(here, "đường dẫn không an toàn trong tệp nén (ra ngoài thư mục); bỏ qua"))
             return
         parts = tuple(p for p in entry.parts if p not in ("", "."))
+        problem = next(filter(None, map(name_problem, parts)), None)
+        if problem:
+            refused.append(Refused(here, problem))
+            return
         if not parts or any(_skipped(p) for p in parts):
             return
-        if stat.S_ISLNK(info.external_attr >> 16):
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind == stat.S_IFLNK:
             refused.append(Refused(here, "là liên kết (symlink) trong tệp nén, không đọc"))
+            return
+        if kind not in (0, stat.S_IFREG):
+            refused.append(
+                Refused(here, "không phải tệp thường (liên kết cứng, thiết bị...) trong tệp nén, không đọc")
+            )
             return
         suffix = PurePosixPath(parts[-1]).suffix.lower()
         if suffix not in READ_SUFFIXES + ARCHIVE_SUFFIXES:

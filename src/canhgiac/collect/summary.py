@@ -9,8 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from canhgiac.collect.run import Collected, CollectResult
+from canhgiac.course import clock
 from canhgiac.course.attempts import PENDING
-from canhgiac.course.clock import shown
+from canhgiac.untrusted import shown
 
 LATEST_RULE = 'c.CourseRules.attempt = "latest"'
 
@@ -24,13 +25,13 @@ def time_notes(entry: Collected, tz: ZoneInfo, attempt_rule: str) -> list[str]:
     notes = []
     if entry.file_dated:
         decided = (
-            f"có lần nộp sau đó (lưu lúc {shown(entry.later, tz)})"
+            f"có lần nộp sau đó (lưu lúc {clock.shown(entry.later, tz)})"
             if entry.later
             else "hiện là lần nộp sau cùng của bài này"
         )
         notes.append(
             "tệp không ghi lúc học viên lưu bài (answers.json của phiên bản cũ, hoặc chỉ có sổ tay): lần nộp "
-            f"được xếp theo ngày của tệp, {shown(entry.submitted_at, tz)}; {decided}. Nếu học viên đã làm "
+            f"được xếp theo ngày của tệp, {clock.shown(entry.submitted_at, tz)}; {decided}. Nếu học viên đã làm "
             "bài này bằng cách khác, hãy hỏi lại lần nào là sau cùng."
         )
     if entry.later_graded and entry.later:
@@ -38,19 +39,19 @@ def time_notes(entry: Collected, tz: ZoneInfo, attempt_rule: str) -> list[str]:
             decided = "lần này sẽ được chấm, và báo cáo tính lần có điểm cao nhất."
         else:
             decided = (
-                f"lần lúc {shown(entry.later, tz)} vẫn là lần nộp sau cùng và vẫn được tính ({LATEST_RULE}); "
+                f"lần lúc {clock.shown(entry.later, tz)} vẫn là lần nộp sau cùng và vẫn được tính ({LATEST_RULE}); "
                 "lần này được chấm và lưu lại, không thay lần đó."
             )
         notes.append(
-            f"học viên lưu bài này lúc {shown(entry.submitted_at, tz)}, sớm hơn lần nộp lúc "
-            f"{shown(entry.later_graded, tz)} đã chấm: {decided}"
+            f"học viên lưu bài này lúc {clock.shown(entry.submitted_at, tz)}, sớm hơn lần nộp lúc "
+            f"{clock.shown(entry.later_graded, tz)} đã chấm: {decided}"
         )
     return notes
 
 
 def _line(entry: Collected, root: Path, tz: ZoneInfo, attempt_rule: str) -> list[str]:
     lines = [
-        f"  {_who(entry)} · bài {entry.assignment} · lưu lúc {shown(entry.submitted_at, tz)} ← {', '.join(entry.origins)}"
+        f"  {_who(entry)} · bài {entry.assignment} · lưu lúc {clock.shown(entry.submitted_at, tz)} ← {', '.join(entry.origins)}"
     ]
     if entry.folder is not None:
         where = entry.folder.relative_to(root) if entry.folder.is_relative_to(root) else entry.folder
@@ -72,7 +73,7 @@ def summary_lines(
         lines.append("Không có bài nộp mới.")
     if result.refused:
         lines.append(f"Không nhận {len(result.refused)} tệp:")
-        lines += [f"  {r.origin}: {r.reason}" for r in result.refused]
+        lines += [f"  {shown(r.origin, 300)}: {r.reason}" for r in result.refused]
     if result.duplicates:
         files = sum(len(entry.origins) for entry in result.duplicates)
         lines.append(

@@ -97,12 +97,15 @@ def is_file_dated(folder: Path) -> bool:
 
 
 def submitted_time(folder: Path) -> datetime:
-    """When an attempt was handed in: timestamp.txt, or else its newest file (a folder put there by hand)."""
+    """When an attempt was handed in: timestamp.txt, or else the folder's modification time (put there by hand).
+
+    `canhgiac grade` writes that time into the folder's timestamp.txt before
+    grading it (canhgiac.grade.plan.pin_untimed), so that it stays the same.
+    """
     stamp = read_timestamp(folder)
     if stamp is not None:
         return stamp
-    newest = max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=folder.stat().st_mtime)
-    return datetime.fromtimestamp(newest, UTC).replace(tzinfo=None)
+    return datetime.fromtimestamp(folder.lstat().st_mtime, UTC).replace(tzinfo=None)
 
 
 def _answers_only(raw: bytes) -> bytes:

@@ -127,6 +127,8 @@ class CourseData:
     question_texts: Mapping[str, str] = field(default_factory=dict)
     # Attempts known only by a file's date, or that came after a later one was graded.
     time_notes: tuple[TimeNote, ...] = ()
+    # Graded attempts that `canhgiac grade` flagged "cần xem lại": (learner, quiz, time, notes).
+    reviews: tuple[tuple[str, str, object, tuple[str, ...]], ...] = ()
 
     @property
     def quiz_names(self) -> list[str]:

@@ -45,6 +45,7 @@ from canhgiac.course.rules import FINAL_TITLE
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_file_dated as file_dated_table
 from canhgiac.course.tables import attempt_grade as attempt_grade_table
+from canhgiac.course.tables import attempt_review as review_table
 from canhgiac.course.tables import learner as learner_table
 from canhgiac.text import nfc
 
@@ -292,6 +293,22 @@ def _has_database(db_url: str) -> bool:
     return bool(url.database) and url.database != ":memory:" and Path(url.database).is_file()
 
 
+def _reviews(conn: Connection) -> tuple:
+    """Every graded attempt flagged "cần xem lại", with its notes, newest first."""
+    a, r = attempt_table.c, review_table.c
+    rows = conn.execute(
+        select(a.learner_id, a.assignment, a.submitted_at, r.note)
+        .join(review_table, r.attempt_id == a.id)
+        .order_by(a.submitted_at.desc(), a.learner_id, a.assignment, r.number)
+    )
+    grouped: dict[tuple, list[str]] = {}
+    for learner_id, quiz, when, note in rows:
+        grouped.setdefault((learner_id, quiz, when), []).append(note)
+    return tuple(
+        (learner_id, quiz, when, tuple(notes)) for (learner_id, quiz, when), notes in grouped.items()
+    )
+
+
 def read_course(course: Course) -> CourseData:
     """Everything the report and the certificates need, read from the course's gradebook."""
     rules = course.rules
@@ -313,6 +330,8 @@ def read_course(course: Course) -> CourseData:
             if "student" not in tables:
                 return CourseData(final=rules.final_assignment, has_gradebook=False, question_texts=texts)
             data = _read(conn, tables, released, rules, texts, bank_points)
+            if review_table.name in tables:
+                data = replace(data, reviews=_reviews(conn))
     finally:
         engine.dispose()
     return replace(data, quizzes=tuple(_titled(course, list(data.quizzes), rules.final_assignment)))

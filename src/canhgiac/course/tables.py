@@ -60,6 +60,16 @@ attempt_grade = Table(
     Column("max_score", Float, nullable=False),
 )
 
+# What `canhgiac grade` found that a trainer should look at in an attempt ("cần xem lại": cells a
+# learner added or edited, a notebook that could not be read...), one row per note; shown in the report.
+attempt_review = Table(
+    "canhgiac_attempt_review",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("canhgiac_attempt.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("note", String(1000), nullable=False),
+)
+
 
 # The graded attempts whose time is only the date of the file received (collect's FILE_DATED mark),
 # not when the learner saved: the report names them.  A table of its own, so that a gradebook made

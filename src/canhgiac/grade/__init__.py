@@ -31,7 +31,18 @@ serial `nbgrader autograde`.  What is added:
 Settings (jobs, timeouts, retries) are GradeSettings, in nbgrader_config.py.
 """
 
-from canhgiac.grade.run import GradeResult, grade_course
-from canhgiac.grade.settings import GradeSettings
-
 __all__ = ["GradeResult", "GradeSettings", "grade_course"]
+
+
+def __getattr__(name: str):
+    # Imported when asked for: the kernel's jail (`python -m canhgiac.grade.jail`, once per
+    # kernel) is in this package and must not pay for nbgrader's and SQLAlchemy's imports.
+    if name in ("GradeResult", "grade_course"):
+        from canhgiac.grade import run
+
+        return getattr(run, name)
+    if name == "GradeSettings":
+        from canhgiac.grade.settings import GradeSettings
+
+        return GradeSettings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,11 +8,26 @@ oldest first, so that nbgrader's gradebook, which keeps one submission per
 quiz, ends with the latest, as after a submission through the exchange.
 """
 
+import os
 from collections.abc import Set
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from canhgiac.course.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt, AttemptKey, find_attempts, move
+from canhgiac.course.attempts import (
+    ARCHIVED,
+    PENDING,
+    SUBMITTED,
+    TIMESTAMP_FILE,
+    Attempt,
+    AttemptKey,
+    find_attempts,
+    format_timestamp,
+    free_time,
+    learners_and_assignments,
+    move,
+    read_timestamp,
+)
 
 Key = tuple[str, str]  # (learner, assignment)
 
@@ -57,3 +72,37 @@ def bring_to_submitted(root: Path, target: Attempt, graded: Set[AttemptKey]) -> 
         done = current.key in graded
         move(root, current, ARCHIVED if done else PENDING)
     return move(root, target, SUBMITTED)
+
+
+def pin_untimed(root: Path, check) -> list[Attempt]:
+    """Give each attempt without timestamp.txt (put in submitted/ by hand) the time of its folder, in the file.
+
+    nbgrader allows such a submission and grades it; its time is then the
+    folder's modification time, written into timestamp.txt once, so that it
+    does not change when the folder does, and moved on by microseconds if
+    another attempt of the learner has that very time (two attempts are never
+    taken for one).  `check(attempt)` raises for a folder that must not be
+    written to (a link out of the course); such an attempt is left as it is.
+    """
+    pinned = []
+    for learner, assignment in sorted(learners_and_assignments(root)):
+        attempts = find_attempts(root, learner, assignment)
+        for attempt in attempts:
+            if read_timestamp(attempt.folder) is not None or (attempt.folder / TIMESTAMP_FILE).exists():
+                continue
+            try:
+                check(attempt)
+            except ValueError:
+                continue
+            others = [a for a in attempts if a is not attempt]
+            moment = free_time(others, attempt.submitted_at)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            try:
+                fd = os.open(attempt.folder / TIMESTAMP_FILE, flags, 0o644)
+            except OSError:
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                stream.write(format_timestamp(moment))
+            pinned.append(replace(attempt, submitted_at=moment))
+            attempts = [replace(attempt, submitted_at=moment) if a is attempt else a for a in attempts]
+    return pinned

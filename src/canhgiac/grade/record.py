@@ -17,6 +17,7 @@ from canhgiac.course.attempts import AttemptKey
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_file_dated as file_dated_table
 from canhgiac.course.tables import attempt_grade as grade_table
+from canhgiac.course.tables import attempt_review as review_table
 
 
 class NotGraded(Exception):
@@ -85,8 +86,9 @@ def record_attempt(
     submitted_at: datetime,
     scores: list[QuestionScore],
     file_dated: bool = False,
+    notes: tuple[str, ...] = (),
 ) -> bool:
-    """Store a graded attempt and its questions' scores in one transaction; False if it was already stored.
+    """Store a graded attempt, its questions' scores and its notes in one transaction; False if already stored.
 
     `file_dated`: its time is the date of the file received, not the learner's (the report names it).
     """
@@ -126,6 +128,14 @@ def record_attempt(
         )
         if file_dated:
             session.execute(file_dated_table.insert().values(attempt_id=attempt_id))
+        if notes:
+            session.execute(
+                review_table.insert(),
+                [
+                    {"attempt_id": attempt_id, "number": n, "note": note[:1000]}
+                    for n, note in enumerate(notes)
+                ],
+            )
         session.commit()
     except BaseException:
         session.rollback()

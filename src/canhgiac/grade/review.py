@@ -4,10 +4,6 @@ nbgrader says it in English, in its log; the trainer reads Vietnamese, in the su
 """
 
 import re
-from pathlib import Path
-
-import nbformat
-from nbformat import NotebookNode
 
 from canhgiac.grade.database import is_lock_error
 
@@ -30,7 +26,9 @@ FAILURES = (
 
 # (pattern in the log of a grading that succeeded, what the trainer should look at).  Not
 # "Attribute 'checksum' ... has changed": nbgrader logs it for every graded cell of every quiz,
-# since the released cells lack their hidden tests; edited cells are found by tampered_cells.
+# since the released cells lack their hidden tests.  `canhgiac grade` gives nbgrader the released
+# notebook (canhgiac.grade.stage), so these come up only when someone grades a submission by hand;
+# what a learner changed is found by canhgiac.untrusted.changes_from_release.
 REVIEWS = (
     (
         r"Attribute '(cell_type|locked|points)' for cell",
@@ -63,42 +61,3 @@ def failure_reason(error: str, log: str) -> str:
 def review_notes(log: str) -> list[str]:
     """What a successful grading's log says the trainer should look at."""
     return [note for pattern, note in REVIEWS if re.search(pattern, log)]
-
-
-def _locked_cells(notebook: NotebookNode) -> dict[str, NotebookNode]:
-    return {
-        cell.metadata.nbgrader["grade_id"]: cell
-        for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("locked") and cell.metadata.nbgrader.get("grade_id")
-    }
-
-
-def tampered_cells(submitted: NotebookNode, released: NotebookNode) -> list[str]:
-    """The locked cells of the released quiz whose code a learner changed, by grade id.
-
-    nbgrader grades with its own copy of these cells whatever the learner did,
-    so this costs nothing; but a learner who edits the grading code is worth a word.
-    """
-    mine = _locked_cells(submitted)
-    return [
-        grade_id
-        for grade_id, cell in _locked_cells(released).items()
-        if grade_id in mine
-        and (mine[grade_id].cell_type != cell.cell_type or mine[grade_id].source != cell.source)
-    ]
-
-
-def tampering_note(submission: Path, release: Path) -> str | None:
-    """A note when a submitted notebook's locked cells differ from the released ones; None when they do not."""
-    changed = []
-    for released_path in sorted(release.glob("*.ipynb")):
-        try:
-            released = nbformat.read(released_path, as_version=4)
-            submitted = nbformat.read(submission / released_path.name, as_version=4)
-        except Exception:  # missing or unreadable: nbgrader's log says so
-            continue
-        changed += tampered_cells(submitted, released)
-    if not changed:
-        return None
-    shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
-    return f"ô chấm điểm trong sổ tay đã bị sửa ({shown}); nbgrader đã chấm bằng ô gốc"

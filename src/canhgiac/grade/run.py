@@ -2,13 +2,16 @@
 
 import fcntl
 import queue
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -26,15 +29,20 @@ from canhgiac.course.attempts import (
 from canhgiac.course.tables import learner as learner_table
 from canhgiac.errors import CourseBusy, DataError, ToolFailed
 from canhgiac.grade.database import is_lock_error, wait_for_sqlite_locks
-from canhgiac.grade.plan import Key, bring_to_submitted, to_grade
+from canhgiac.grade.jail import Policy, hidden_folders, probe
+from canhgiac.grade.plan import Key, bring_to_submitted, pin_untimed, to_grade
 from canhgiac.grade.pool import Pool, Worker
 from canhgiac.grade.progress import Progress
 from canhgiac.grade.record import NotGraded, gradebook_times, graded_keys, question_scores, record_attempt
-from canhgiac.grade.review import failure_reason, review_notes, tampering_note
+from canhgiac.grade.review import failure_reason, review_notes
 from canhgiac.grade.settings import GradeSettings
+from canhgiac.grade.stage import STAGE_FOLDER, Staged, check_place, stage, unstage
 from canhgiac.quiz.answers import load_answers
+from canhgiac.untrusted import Refused, name_problem, shown
 
 LOCK_FILE = ".canhgiac-grade.lock"
+# Where PostgreSQL keeps its Unix sockets and data on Debian: a kernel in no network could still reach those.
+POSTGRES_FOLDERS = ("/run/postgresql", "/var/run/postgresql", "/var/lib/postgresql")
 # How often the loop wakes up to look for a grading that takes too long.
 TICK_SECONDS = 1.0
 
@@ -71,6 +79,11 @@ class GradeResult:
     failed: list[Failed] = field(default_factory=list)
     lock_retries: int = 0  # gradings done again because the SQLite gradebook was busy
     names: dict[str, str] = field(default_factory=dict)  # full names of the roster, by learner id
+    untimed: list[Attempt] = field(
+        default_factory=list
+    )  # without timestamp.txt: the folder's time, now written
+    isolation: Policy | None = None  # the grading kernels' jail, as this machine allowed it; None: not used
+    isolation_off: bool = False  # GradeSettings.isolate = False
 
     @property
     def review(self) -> list[Graded]:
@@ -82,6 +95,7 @@ class _Job:
     key: Key
     attempt: Attempt
     regrade: bool
+    staged: Staged
 
 
 @contextmanager
@@ -104,6 +118,8 @@ def _ensure_students(gradebook: Gradebook, learners: set[str]) -> None:
     nbgrader would add them itself, but two graders adding the same learner at once would collide.
     """
     for learner in sorted(learners):
+        if name_problem(learner):
+            continue  # refused when staged, never added to the gradebook
         try:
             gradebook.find_student(learner)
         except MissingEntry:
@@ -132,6 +148,9 @@ class _Grading:
         self.skip: set[AttemptKey] = set()
         self.tries: Counter = Counter()
         self.result = GradeResult()
+        self.result.untimed = pin_untimed(self.course.root, lambda a: check_place(self.course.root, a))
+        self.jail = ""
+        self.kernels_folder: Path | None = None
         keys = sorted(learners_and_assignments(self.course.root))
         plans = {key: self._plan(key) for key in keys}
         self.ready: deque[Key] = deque(key for key in keys if plans[key])
@@ -164,16 +183,40 @@ class _Grading:
                 self._fail(plan[0], f"không chuyển được bài nộp vào submitted/ ({exc.strerror})")
                 self.ready.append(key)
                 continue
+            try:
+                staged = stage(self.course.root, target, worker.number)
+            except (Refused, OSError) as exc:
+                self._fail(
+                    target,
+                    str(exc)
+                    if isinstance(exc, Refused)
+                    else f"không chuẩn bị được bài để chấm ({exc.strerror})",
+                )
+                self.ready.append(key)
+                continue
             regrade = target.key in self.graded
-            worker.send(
-                _Job(key, target, regrade), {"assignment": key[1], "learner": key[0]}, time.monotonic()
-            )
+            payload = {
+                "assignment": key[1],
+                "learner": key[0],
+                "submitted_directory": staged.submitted_directory,
+            }
+            if self.kernels_folder is not None:
+                payload |= {"jail": self.jail, "kernels_folder": str(self.kernels_folder)}
+            worker.send(_Job(key, target, regrade, staged), payload, time.monotonic())
 
     def _finished(self, worker: Worker, data: dict) -> None:
         job: _Job | None = worker.job
         if job is None or worker not in self.pool.workers:
             return  # the answer of a worker stopped for taking too long: its job is counted as failed
         worker.job = None
+        loaded = load_answers(job.staged.folder)
+        answers_problem = job.staged.answers_problem or loaded.file_problem
+        if not answers_problem and loaded.question_problems:
+            answers_problem = "; ".join(
+                f"câu {shown(q, 40)}: {p.rstrip('.')}"
+                for q, p in sorted(loaded.question_problems.items())[:3]
+            )
+        unstage(self.course.root, worker.number)
         attempt = job.attempt
         text = f"{data.get('error', '')}\n{data.get('log', '')}"
         if self.verbose and text.strip():
@@ -193,7 +236,12 @@ class _Grading:
         file_dated = is_file_dated(attempt.folder)
         try:
             scores = question_scores(self.gradebook, *attempt_key)
-            record_attempt(self.gradebook, *attempt_key, scores, file_dated=file_dated)
+            notes = [*job.staged.notes, *review_notes(data.get("log", ""))]
+            if any(s.needs_manual_grade for s in scores):
+                notes.append("có câu nbgrader đánh dấu cần chấm tay")
+            if answers_problem:
+                notes.append(f"answers.json: {answers_problem}")
+            record_attempt(self.gradebook, *attempt_key, scores, file_dated=file_dated, notes=tuple(notes))
         except NotGraded as exc:
             self._fail(attempt, str(exc))
             self.ready.append(job.key)
@@ -207,15 +255,6 @@ class _Grading:
         latest = max(found, default=attempt.submitted_at)
         self.graded.add(attempt_key)
         self.times[job.key] = attempt.submitted_at
-        notes = review_notes(data.get("log", ""))
-        tampering = tampering_note(attempt.folder, self.course.release_folder(attempt.assignment))
-        if tampering:
-            notes.insert(0, tampering)
-        if any(s.needs_manual_grade for s in scores):
-            notes.append("có câu nbgrader đánh dấu cần chấm tay")
-        problem = load_answers(attempt.folder).file_problem
-        if problem:
-            notes.append(f"answers.json: {problem}")
         self.result.graded.append(
             Graded(
                 attempt.learner,
@@ -269,6 +308,7 @@ class _Grading:
         try:
             for _ in range(min(workers, len(self.ready))):
                 self.pool.start()
+            self._prepare_kernels()  # while the workers start
             while any(w.job is not None for w in self.pool.workers) or (self.ready and self.pool.workers):
                 try:
                     message = self.pool.messages.get(timeout=TICK_SECONDS)
@@ -292,7 +332,31 @@ class _Grading:
         finally:
             self.pool.close()
             self.progress.finish()
+            shutil.rmtree(self.course.root / STAGE_FOLDER, ignore_errors=True)
+            if self.kernels_folder is not None:
+                shutil.rmtree(self.kernels_folder, ignore_errors=True)
         return self.result
+
+    def _prepare_kernels(self) -> None:
+        """A folder for the kernels' working folders, and the strongest jail this machine allows."""
+        self.kernels_folder = Path(tempfile.mkdtemp(prefix="canhgiac-kernels-"))
+        self.kernels_folder.chmod(0o711)  # a kernel can enter its own folder, not list the others
+        if not self.settings.isolate:
+            self.result.isolation_off = True
+            return
+        wanted = [self.course.root, Path.home(), *map(Path, ("/home", "/root", "/srv", *POSTGRES_FOLDERS))]
+        hide, keep = hidden_folders([*wanted, *map(Path, self.settings.hidden_folders)], self.kernels_folder)
+        policy = Policy(
+            hide=hide,
+            keep=keep,
+            user=self.settings.kernel_user,
+            memory_bytes=self.settings.kernel_memory_mb * 1024**2,
+            cpu_seconds=self.settings.kernel_cpu_seconds,
+        )
+        if not any(self.course.root.resolve().is_relative_to(folder) for folder in hide):
+            policy = replace(policy, missing=(f"không che được thư mục khóa học {self.course.root}",))
+        self.result.isolation = probe(policy, self.kernels_folder)
+        self.jail = self.result.isolation.to_json()
 
 
 def _names(gradebook: Gradebook) -> dict[str, str]:

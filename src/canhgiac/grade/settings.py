@@ -2,11 +2,12 @@
 
 c.GradeSettings.jobs = 4
 c.GradeSettings.job_timeout = 600
+c.GradeSettings.kernel_user = "nobody"
 """
 
 import os
 
-from traitlets import Float, Int
+from traitlets import Bool, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 
@@ -68,3 +69,34 @@ class GradeSettings(Configurable):
     def workers(self, requested: int | None) -> int:
         """The number of graders: `--jobs`, else this setting, else one per core plus one."""
         return max(1, requested or self.jobs or default_workers())
+
+    isolate = Bool(
+        True,
+        help=(
+            "Start each grading kernel in the jail (canhgiac.grade.jail): no network, the course "
+            "folder hidden, an unprivileged user, limits on memory, CPU and processes. What this "
+            "machine does not allow is left out, and the summary says so."
+        ),
+    ).tag(config=True)
+
+    kernel_user = Unicode(
+        "nobody",
+        help="The unprivileged user the grading kernel runs as, when `canhgiac grade` runs as root.",
+    ).tag(config=True)
+
+    kernel_memory_mb = Int(2048, min=256, help="Address space a grading kernel may use, in MB.").tag(
+        config=True
+    )
+
+    kernel_cpu_seconds = Int(
+        120, min=5, help="CPU seconds a grading kernel may use (a quiz needs about one)."
+    ).tag(config=True)
+
+    hidden_folders = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Folders the grading kernel must not see, besides the course folder, home folders, "
+            "/srv and PostgreSQL's (for instance where rosters or backups are kept)."
+        ),
+    ).tag(config=True)

@@ -5,13 +5,14 @@ Times are shown in the course's time zone (CourseRules.time_zone).
 
 from zoneinfo import ZoneInfo
 
-from canhgiac.course.clock import shown
+from canhgiac.course.clock import shown as shown_time
 from canhgiac.grade.run import Graded, GradeResult
+from canhgiac.untrusted import shown
 
 
 def _who(result: GradeResult, learner: str) -> str:
     name = result.names.get(learner)
-    return f"{learner} ({name})" if name else learner
+    return f"{shown(learner)} ({name})" if name else shown(learner)
 
 
 def time_note(g: Graded, tz: ZoneInfo, attempt_rule: str) -> str | None:
@@ -21,10 +22,10 @@ def time_note(g: Graded, tz: ZoneInfo, attempt_rule: str) -> str | None:
         counted = (
             "báo cáo tính lần có điểm cao nhất"
             if attempt_rule == "best"
-            else f"lần lúc {shown(g.later, tz)} vẫn là lần nộp sau cùng và vẫn được tính"
+            else f"lần lúc {shown_time(g.later, tz)} vẫn là lần nộp sau cùng và vẫn được tính"
         )
         parts.append(
-            f"lưu lúc {shown(g.submitted_at, tz)}, sớm hơn lần nộp lúc {shown(g.later, tz)} đã chấm trước đó: "
+            f"lưu lúc {shown_time(g.submitted_at, tz)}, sớm hơn lần nộp lúc {shown_time(g.later, tz)} đã chấm trước đó: "
             f"{counted}"
         )
     if g.file_dated:
@@ -33,13 +34,13 @@ def time_note(g: Graded, tz: ZoneInfo, attempt_rule: str) -> str | None:
             (
                 "là lần nộp sau cùng của bài này"
                 if is_latest
-                else f"có lần nộp sau đó, lúc {shown(g.latest, tz)}"
+                else f"có lần nộp sau đó, lúc {shown_time(g.latest, tz)}"
             )
             if attempt_rule != "best"
             else "báo cáo tính lần có điểm cao nhất"
         )
         parts.append(
-            f"không ghi lúc học viên lưu bài: xếp theo ngày của tệp nhận được, {shown(g.submitted_at, tz)}; {counted}"
+            f"không ghi lúc học viên lưu bài: xếp theo ngày của tệp nhận được, {shown_time(g.submitted_at, tz)}; {counted}"
         )
     return "; ".join(parts) or None
 
@@ -61,14 +62,37 @@ def summary_lines(result: GradeResult, tz: ZoneInfo, attempt_rule: str = "latest
     if result.failed:
         lines.append(f"Không chấm được: {len(result.failed)} bài (sẽ chấm lại ở lần chạy sau):")
         lines += [
-            f"  {_who(result, f.learner)} · bài {f.assignment} · nộp lúc {shown(f.submitted_at, tz)}: {f.reason}"
+            f"  {_who(result, f.learner)} · bài {shown(f.assignment)} · nộp lúc {shown_time(f.submitted_at, tz)}: {f.reason}"
             for f in result.failed
+        ]
+    if result.untimed:
+        lines.append(
+            f"Không có timestamp.txt: {len(result.untimed)} bài, lấy giờ nộp là giờ sửa đổi thư mục bài nộp "
+            "(đã ghi vào timestamp.txt của bài):"
+        )
+        lines += [
+            f"  {a.learner} · bài {a.assignment} · nộp lúc {shown_time(a.submitted_at, tz)}"
+            for a in result.untimed
         ]
     if result.review:
         lines.append(f"Cần xem lại: {len(result.review)} bài (đã chấm):")
         for g in result.review:
             lines.append(
-                f"  {_who(result, g.learner)} · bài {g.assignment} · nộp lúc {shown(g.submitted_at, tz)} · "
+                f"  {_who(result, g.learner)} · bài {g.assignment} · nộp lúc {shown_time(g.submitted_at, tz)} · "
                 f"{g.score:g}/{g.max_score:g} điểm: {'; '.join(g.notes)}"
             )
+    return lines
+
+
+def isolation_lines(result: GradeResult) -> list[str]:
+    """What held around the grading kernels, and what this machine did not allow."""
+    policy = result.isolation
+    if result.isolation_off:
+        return [
+            "Cô lập khi chấm: chỉ chạy các ô của bài gốc; nhân Python không bị rào (c.GradeSettings.isolate = False)."
+        ]
+    if policy is None:
+        return []
+    lines = ["Cô lập khi chấm (chỉ chạy các ô của bài gốc): " + "; ".join(policy.describe()) + "."]
+    lines += [f"  Chưa cô lập được: {m}." for m in policy.missing]
     return lines

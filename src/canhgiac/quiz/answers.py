@@ -25,6 +25,10 @@ ANSWERS_FILE = "answers.json"
 SAVED_AT = "_saved_at"
 # A real answers file is a few kilobytes; anything far larger is not one.
 MAX_BYTES = 256 * 1024
+# No question has more than a dozen options, and ids are short: beyond these a file was made by hand.
+MAX_CHOICES = 50
+MAX_ID_CHARS = 100
+MAX_QUESTIONS = 500
 
 
 @dataclass(frozen=True)
@@ -60,17 +64,25 @@ def parse_answers(raw: bytes) -> LoadedAnswers:
         return LoadedAnswers(file_problem="Tệp bài làm không ở dạng UTF-8 nên không đọc được.")
     try:
         data = json.loads(text)
+    except RecursionError:
+        return LoadedAnswers(file_problem="Tệp bài làm không đúng dạng (dữ liệu lồng nhau quá sâu).")
     except json.JSONDecodeError as exc:
         return LoadedAnswers(file_problem=f"Tệp bài làm bị hỏng (lỗi JSON ở dòng {exc.lineno}).")
     if not isinstance(data, dict):
         return LoadedAnswers(
             file_problem="Tệp bài làm không đúng dạng: cần một đối tượng JSON {mã câu: [lựa chọn]}."
         )
+    if len(data) > MAX_QUESTIONS:
+        return LoadedAnswers(file_problem=f"Tệp bài làm có {len(data)} câu, nhiều hơn mọi bài kiểm tra.")
     answers: dict[str, list[str]] = {}
     problems: dict[str, str] = {}
     saved_at = saved_time(data.pop(SAVED_AT, None))
     for question_id, chosen in data.items():
-        if isinstance(chosen, list) and all(isinstance(c, str) for c in chosen):
+        if isinstance(chosen, list) and len(chosen) > MAX_CHOICES:
+            problems[str(question_id)[:MAX_ID_CHARS]] = (
+                f"Câu trả lời có {len(chosen)} lựa chọn, nhiều hơn số lựa chọn của mọi câu hỏi: không chấm câu này."
+            )
+        elif isinstance(chosen, list) and all(isinstance(c, str) and len(c) <= MAX_ID_CHARS for c in chosen):
             answers[str(question_id)] = chosen
         else:
             problems[str(question_id)] = (

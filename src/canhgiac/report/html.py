@@ -198,6 +198,19 @@ def report_html(
         ),
         table_html(tables["questions"]),
     ]
+    if data.reviews:
+        names = {lr.id: lr.full_name for lr in data.learners}
+        body.append("<h2>Bài nộp cần xem lại</h2>")
+        body.append(
+            '<p class="note">Khi chấm, chỉ các ô của bài gốc được chạy, với câu trả lời của học viên; '
+            "những gì học viên thêm hay sửa trong sổ tay không được chạy và không làm đổi điểm.</p><ul>"
+            + "".join(
+                f"<li>{escape(names.get(who, who))} ({escape(who)}) · {escape(data.title(quiz))} · "
+                f"nộp lúc {when:%Y-%m-%d %H:%M} UTC: {escape('; '.join(notes))}</li>"
+                for who, quiz, when, notes in data.reviews
+            )
+            + "</ul>"
+        )
     if files:
         body.append("<h2>Các tệp kèm theo</h2>")
         body.append(

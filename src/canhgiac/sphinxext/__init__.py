@@ -11,16 +11,18 @@ Each module does one thing (content.py groups the five that the pages' Markdown 
   reading_time - each page's time from its words and questions; {course-start}: the total
   lessons   - the notebooks' interactive lessons (notebooks/), rendered to work without a kernel
   csp       - no code built from strings, so that the book passes a strict Content-Security-Policy
+  pwa       - installable and offline after one visit: manifest, Workbox service worker,
+              lighter figures, precompressed (.gz, .br) copies
 """
 
 from sphinx.application import Sphinx
 
 from canhgiac import __version__
-from canhgiac.sphinxext import assets, csp, i18n, lessons, search
+from canhgiac.sphinxext import assets, csp, i18n, lessons, pwa, search
 
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("canhgiac.sphinxext.content")  # the pages' directives and roles
-    for module in (search, i18n, assets, lessons, csp):
+    for module in (search, i18n, assets, lessons, csp, pwa):
         module.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
