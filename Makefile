@@ -21,7 +21,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+# JupyterHub's proxy (the hosted course, canhgiac.hub) from the npm registry, into the venv:
+# canhgiac.hub finds it at .venv/node/node_modules/.bin/configurable-http-proxy.
+CHP_VERSION := 5.3.0
+CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+
+$(CHP): | $(BIN)/python
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm install --prefix $(VENV)/node --no-audit --no-fund --silent configurable-http-proxy@$(CHP_VERSION)
+
+install: $(VENV)/.installed $(CHP)
 
 book: install
 	$(BIN)/jupyter-book build . $(JB_STRICT)

@@ -22,12 +22,24 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "agency": ("co quan", "don vi", "agency", "co quan/don vi", "co quan, don vi"),
     "commune": ("xa", "xa/phuong", "xa, phuong", "phuong/xa", "xa phuong", "commune"),
     "email": ("email", "e-mail", "thu dien tu"),
+    "role": ("vai tro", "role"),
 }
 # How the columns are named in messages to the trainer.
-COLUMN_NAMES = {"id": "Mã", "full_name": "Họ và tên", "agency": "Cơ quan", "commune": "Xã", "email": "Email"}
+COLUMN_NAMES = {
+    "id": "Mã",
+    "full_name": "Họ và tên",
+    "agency": "Cơ quan",
+    "commune": "Xã",
+    "email": "Email",
+    "role": "Vai trò",
+}
 REQUIRED = ("id", "full_name", "agency", "commune", "email")
 # A learner ID becomes a folder name (submitted/<id>/) and a file name (<id>_<quiz>.json).
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# The optional column "Vai trò": who takes the course, and who runs it (on the hosted
+# course, trainers form the hub group that may see the report).  Empty = a learner.
+LEARNER, TRAINER = "học viên", "cán bộ phụ trách"
+ROLES = {fold(LEARNER): LEARNER, fold(TRAINER): TRAINER}
 
 
 class RosterError(DataError):
@@ -41,6 +53,7 @@ class Learner:
     agency: str
     commune: str
     email: str = ""
+    role: str = LEARNER
 
 
 def header_key(header: object) -> str | None:
@@ -146,10 +159,17 @@ def read_roster(path: Path) -> list[Learner]:
         if not cells["full_name"]:
             named = learner_id and not row_problems
             row_problems.append(f"thiếu họ và tên của '{learner_id}'" if named else "thiếu họ và tên")
+        role = ROLES.get(fold(cells.get("role", "")) or fold(LEARNER))
+        if role is None:
+            row_problems.append(
+                f"vai trò '{cells['role']}' không rõ (ghi '{LEARNER}' hoặc '{TRAINER}', để trống là học viên)"
+            )
         if row_problems:
             problems.append(f"dòng {number}: " + "; ".join(row_problems))
             continue
-        learners.append(Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"]))
+        learners.append(
+            Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"], role)
+        )
     if problems:
         raise RosterError(f"{path}: không nhập gì cả vì có lỗi:\n" + "\n".join(f"  - {p}" for p in problems))
     if not learners:

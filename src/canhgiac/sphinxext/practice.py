@@ -82,7 +82,6 @@ def question_html(q: Question, number: int) -> str:
     )
 
 
-
 def directive_bank(directive: SphinxDirective) -> tuple[Bank, Path]:
     """The question bank for a directive, a dependency of its page; a bank error is the directive's error."""
     bank_dir = Path(directive.env.app.confdir) / directive.config.canhgiac_bank_dir
@@ -93,6 +92,7 @@ def directive_bank(directive: SphinxDirective) -> tuple[Bank, Path]:
     for path in bank.files:
         directive.env.note_dependency(str(path))
     return bank, bank_dir
+
 
 class PracticeQuiz(SphinxDirective):
     """Render the practice questions of the chapter named as argument."""
