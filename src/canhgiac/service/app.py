@@ -324,6 +324,7 @@ def _fresh_report(state: State) -> Path:
 
 
 class ReportHandler(Base):
+    @web.authenticated  # a trainer not signed in goes to the hub's login page, then back here
     async def get(self, name: str):
         self.require_trainer()
         folder = await self.state.run(_fresh_report, self.state)
@@ -344,6 +345,7 @@ class ReportCsvHandler(ReportHandler):
 
 
 class CertificatesHandler(Base):
+    @web.authenticated
     def get(self, learner_id: str):
         from canhgiac.hub.graders import certificates_folder
 
