@@ -1,5 +1,7 @@
 # Cảnh giác: the two commands of README.md, and the steps they are made of.
-#   make course  - install, build the book and serve it at http://127.0.0.1:8000
+#   make course  - install, build the book and the quizzes, and run the hosted course
+#                  (JupyterHub, its proxy, the course service, a grader) at http://127.0.0.1:8000
+#   make serve   - the static book alone, at the same address
 #   make test    - install what the tests need (Chromium too) and run them
 # Both work on a fresh machine with Python 3.11+; everything goes into .venv.
 
@@ -40,7 +42,11 @@ book: install
 serve:
 	$(BIN)/canhgiac serve --port $(PORT) _build/html
 
-course: book serve
+# The hosted course on this machine with embedded defaults: the course folder quizzes/
+# (SQLite gradebook), the hub's state in quizzes/hub/; prints the first trainer's
+# initial password the first time.  Ctrl+C stops it all, losing nothing.
+course: book quizzes
+	$(BIN)/canhgiac hub run --course quizzes --port $(PORT)
 
 # The nbgrader quizzes: source notebooks from the bank, then nbgrader's release
 # folder.  nbgrader calls `alembic` and `jupyter` by name: the venv goes on PATH.
