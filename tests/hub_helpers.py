@@ -33,6 +33,7 @@ class Hub:
     accounts_file: Path
     process: subprocess.Popen
     log: Path
+    book: Path | None = None
 
     def service(self, path: str = "") -> str:
         return urljoin(self.url, SERVICE + path)

@@ -5,7 +5,9 @@ released test course with a trainer added to its roster; learners sign in
 through the hub's login page, in requests and in headless Chromium as a phone.
 """
 
+import gzip
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -34,7 +36,10 @@ NEW_PASSWORD = "mat-khau-rieng-2026"
 def hub(released_course, built_book, tmp_path_factory):
     folder = tmp_path_factory.mktemp("hub")
     course = copy_course(released_course, folder / "course")
-    running = start_hub(course, built_book, folder)
+    book = folder / "book"
+    shutil.copytree(built_book, book)  # this module adds a precompressed file to it
+    running = start_hub(course, book, folder)
+    running.book = book
     yield running
     code = stop_hub(running)
     assert code == 0, running.log_text()[-3000:]
@@ -318,3 +323,24 @@ def test_a_trainer_finds_the_learner_in_the_live_report(hub, browser):
         assert listing.status == 200 and "CB001" in listing.text()
     finally:
         context.close()
+
+
+def test_the_book_is_served_compressed(hub):
+    """Does the service send a page gzip-compressed, and a precompressed .gz the build left beside a file
+    as it is (Content-Encoding: gzip), to a signed-in learner?"""
+    session = sign_in(hub, "CB007", hub.passwords["CB007"], NEW_PASSWORD)
+    page = session.get(hub.service("book/thu-doan.html"), headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Encoding"] == "gzip"
+    assert "Cảnh giác" in page.content.decode()
+    original = hub.book / "_static" / "canhgiac-exam.js"
+    packed = original.with_name(original.name + ".gz")
+    packed.write_bytes(gzip.compress(original.read_bytes() + b"// precompressed\n"))
+    script = session.get(
+        hub.service("_static/canhgiac-exam.js"), headers={"Accept-Encoding": "gzip, br"}, timeout=30
+    )
+    assert script.headers["Content-Encoding"] == "gzip"
+    assert script.content.endswith(b"// precompressed\n")
+    assert (
+        requests.get(hub.service("_static/canhgiac-exam.js"), timeout=30, allow_redirects=False).status_code
+        == 302
+    )

@@ -22,6 +22,7 @@ only hand in, and read, their own.
 import asyncio
 import hashlib
 import json
+import mimetypes
 import os
 import re
 import time
@@ -379,7 +380,28 @@ class BookHandler(Base, web.StaticFileHandler):
             self.xsrf_token  # noqa: B018  sets the _xsrf cookie the quiz page's requests send back
             # Tells the book's scripts they are on the hosted course (canhgiac-exam.js asks api/me).
             self.set_cookie("canhgiac_hosted", "1", path=self.hub_auth.base_url, samesite="Strict")
+        if self._send_precompressed(path, include_body):
+            return
         await web.StaticFileHandler.get(self, path, include_body)
+
+    def _send_precompressed(self, path: str, include_body: bool) -> bool:
+        """The build's .br or .gz beside the file, when the browser accepts it; False when there is none."""
+        accepted = self.request.headers.get("Accept-Encoding", "")
+        root = Path(self.root).resolve()
+        wanted = (root / (path or "index.html")).resolve()
+        if not wanted.is_relative_to(root) or not wanted.is_file():
+            return False
+        for suffix, encoding in ((".br", "br"), (".gz", "gzip")):
+            packed = wanted.with_name(wanted.name + suffix)
+            if encoding in accepted and packed.is_file() and packed.stat().st_mtime >= wanted.stat().st_mtime:
+                kind, _ = mimetypes.guess_type(wanted.name)
+                self.set_header("Content-Type", kind or "application/octet-stream")
+                self.set_header("Content-Encoding", encoding)
+                self.set_header("Vary", "Accept-Encoding")
+                self.set_header("Cache-Control", "no-cache" if wanted.suffix == ".html" else "max-age=3600")
+                self.finish(packed.read_bytes() if include_body else None)
+                return True
+        return False
 
     def get_cache_time(self, path, modified, mime_type):
         return 0 if mime_type == "text/html" else 3600
