@@ -344,3 +344,84 @@ def test_the_book_is_served_compressed(hub):
         requests.get(hub.service("_static/canhgiac-exam.js"), timeout=30, allow_redirects=False).status_code
         == 302
     )
+
+
+def test_jupyterlab_runs_as_the_learner_and_the_voila_quiz_hands_in(hub, browser):
+    """From the hub, does a learner's server start as their own system user (not able to read the
+    course), in Vietnamese, with the course's quizzes; and does the quiz opened as a Voilà app
+    hand the answers in to the service with "Lưu bài làm", to be graded?"""
+    import pwd
+    import subprocess
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{hub.url}/hub/login")
+        page.get_by_label("Mã học viên (tên đăng nhập)").fill("CB008")
+        page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords["CB008"])
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.get_by_label("Mật khẩu ban đầu:", exact=True).fill(hub.passwords["CB008"])
+        page.get_by_label("Mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+        page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Đổi mật khẩu và vào học").click()
+        page.wait_for_url("**/services/khoa-hoc/**")
+        page.goto(f"{hub.url}/hub/user-redirect/voila/render/bai-kiem-tra/intro/quiz.ipynb", timeout=180_000)
+        page.wait_for_url("**/user/cb008/voila/render/**", timeout=180_000)
+        save = page.get_by_role("button", name="Lưu bài làm")
+        save.wait_for(timeout=180_000)
+        assert "BEGIN HIDDEN TESTS" not in page.content() and "show_quiz" not in page.content()
+        save.click()
+        page.get_by_text("Đã nộp bài").wait_for(timeout=60_000)
+
+        home = Path(pwd.getpwnam("hv-cb008").pw_dir)
+        assert (home / "bai-kiem-tra" / "intro" / "quiz.ipynb").is_file()
+        assert json.loads((home / LOCALE).read_text())["locale"] == "vi_VN"
+        owners = {
+            pwd.getpwuid(proc.stat().st_uid).pw_name
+            for proc in Path("/proc").iterdir()
+            if proc.name.isdigit()
+            and b"jupyterhub-singleuser" in _cmdline(proc)
+            and b"cb008" in _environ(proc)
+        }
+        assert owners == {"hv-cb008"}
+        gradebook = hub.course / "gradebook.db"
+        peek = subprocess.run(
+            ["runuser", "-u", "hv-cb008", "--", "head", "-c", "1", str(gradebook)], capture_output=True
+        )
+        assert peek.returncode != 0, "the learner's user can read the gradebook"
+
+        deadline = time.monotonic() + 240
+        results = []
+        while time.monotonic() < deadline:
+            results = context.request.get(
+                hub.service("api/results"), headers={"X-XSRFToken": _xsrf(context)}
+            ).json()
+            if results and results[-1]["status"] == "da-cham":
+                break
+            time.sleep(2)
+        assert results and results[-1]["assignment"] == "intro" and results[-1]["status"] == "da-cham", (
+            results
+        )
+    finally:
+        context.close()
+
+
+LOCALE = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _environ(proc: Path) -> bytes:
+    try:
+        return (proc / "environ").read_bytes()
+    except OSError:
+        return b""
+
+
+def _xsrf(context) -> str:
+    return next((c["value"] for c in context.cookies() if c["name"] == "_xsrf" and c["path"] == SERVICE), "")

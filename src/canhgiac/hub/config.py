@@ -121,6 +121,19 @@ def configure(c, env=os.environ) -> None:
             "groups": [TRAINERS_GROUP],
         },
     ]
-    # JupyterLab for learners needs each learner's own system user (canhgiac.hub.spawner);
-    # without it, the hub offers the book only, and says why.
-    c.JupyterHub.spawner_class = env.get("CANHGIAC_SPAWNER", "canhgiac.hub.spawner.BookOnlySpawner")
+    # JupyterLab for learners needs each learner's own system user (canhgiac.hub.spawner),
+    # which only root can make; without it, the hub offers the book only, and says why.
+    default_spawner = "LearnerSpawner" if os.geteuid() == 0 else "BookOnlySpawner"
+    c.JupyterHub.spawner_class = env.get("CANHGIAC_SPAWNER", f"canhgiac.hub.spawner.{default_spawner}")
+    c.LearnerSpawner.course_dir = str(course.root)
+    c.Spawner.default_url = "/lab"
+    c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+    # The server's token may hand quizzes in to the service ("Lưu bài làm"), as the learner.
+    c.Spawner.server_token_scopes = [
+        "users:activity!user",
+        "access:servers!server",
+        f"access:services!service={SERVICE}",
+    ]
+    c.Spawner.environment = {
+        "CANHGIAC_SUBMIT_URL": f"http://127.0.0.1:{c.JupyterHub.port}/services/{SERVICE}/api/submissions",
+    }
