@@ -16,6 +16,7 @@ import requests
 from answer_key import key_leaks
 from course_factory import answers_for, copy_course, questions
 from hub_helpers import (
+    SERVICE,
     TRAINER,
     api_headers,
     attempt_folders,
