@@ -233,10 +233,10 @@ def _hub_run(args: argparse.Namespace) -> int:
 
 
 def _hub_service(args: argparse.Namespace) -> int:
-    from canhgiac.course import resolve_course
     from canhgiac.service.run import serve
 
-    serve(resolve_course(args.course).require_exists(), _path(args.book) if args.book else None)
+    # The course is resolved by the service once its port is open: JupyterHub waits only 10 s.
+    serve(args.course, _path(args.book) if args.book else None)
     return 0
 
 

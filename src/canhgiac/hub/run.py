@@ -109,7 +109,20 @@ def start(course: Course, port: int, book: Path | None = None, graders: int = 1)
     return processes
 
 
-def stop(processes: list[subprocess.Popen], timeout: float = 20.0) -> None:
+def _stop_orphan_proxy(state: Path) -> None:
+    """The proxy of a hub that ended without stopping it (a failed start): JupyterHub left its pid file."""
+    pid_file = state / "jupyterhub-proxy.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"configurable-http-proxy" in cmdline:
+        os.kill(pid, signal.SIGTERM)
+    pid_file.unlink(missing_ok=True)
+
+
+def stop(processes: list[subprocess.Popen], timeout: float = 20.0, state: Path | None = None) -> None:
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -120,6 +133,8 @@ def stop(processes: list[subprocess.Popen], timeout: float = 20.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    if state is not None:
+        _stop_orphan_proxy(state)
 
 
 def _interrupt(signum, frame):
@@ -145,4 +160,4 @@ def run(course: Course, port: int, book: Path | None = None) -> int:
         print("\nĐang dừng khóa học trực tuyến...", file=sys.stderr)
         return 0
     finally:
-        stop(processes)
+        stop(processes, state=hub_folder(course))
