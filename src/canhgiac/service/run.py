@@ -29,11 +29,24 @@ MAX_BODY_SIZE = 4 * 1024 * 1024
 
 
 class Starting(web.RequestHandler):
+    """While the service loads: its API and health say 503; a page asks the reader to wait a moment.
+
+    A page answers 200, since JupyterHub takes any answer below 500 as "up" and gives up after 10 s.
+    """
+
     def get(self, *args):
-        self.set_status(503)
-        self.set_header("Retry-After", "2")
+        path = self.request.path
+        if "/api/" in path or path.endswith("/health") or self.request.method != "GET":
+            self.set_status(503)
+            self.set_header("Retry-After", "2")
+            self.finish(
+                {"status": "starting", "error": "Dịch vụ khóa học đang khởi động; hãy thử lại sau vài giây."}
+            )
+            return
+        self.set_header("Cache-Control", "no-store")
         self.finish(
-            {"status": "starting", "error": "Dịch vụ khóa học đang khởi động; hãy thử lại sau vài giây."}
+            '<!doctype html><html lang="vi"><meta charset="utf-8"><meta http-equiv="refresh" content="3">'
+            "<title>Đang khởi động</title><p>Khóa học đang khởi động; trang sẽ tự mở lại sau vài giây.</p>"
         )
 
     post = get
