@@ -8,8 +8,10 @@ through the hub's login page, in requests and in headless Chromium as a phone.
 import gzip
 import json
 import shutil
+import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -43,6 +45,8 @@ def hub(released_course, built_book, tmp_path_factory):
     running.book = book
     yield running
     code = stop_hub(running)
+    # The learner's system user made by the JupyterLab test, and its home.
+    subprocess.run(["userdel", "--remove", "hv-cb008"], capture_output=True)
     assert code == 0, running.log_text()[-3000:]
 
 
@@ -352,7 +356,6 @@ def test_jupyterlab_runs_as_the_learner_and_the_voila_quiz_hands_in(hub, browser
     course), in Vietnamese, with the course's quizzes; and does the quiz opened as a Voilà app
     hand the answers in to the service with "Lưu bài làm", to be graded?"""
     import pwd
-    import subprocess
 
     context = browser.new_context()
     try:
@@ -366,7 +369,8 @@ def test_jupyterlab_runs_as_the_learner_and_the_voila_quiz_hands_in(hub, browser
         page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
         page.get_by_role("button", name="Đổi mật khẩu và vào học").click()
         page.wait_for_url("**/services/khoa-hoc/**")
-        page.goto(f"{hub.url}/hub/user-redirect/voila/render/bai-kiem-tra/intro/quiz.ipynb", timeout=180_000)
+        quiz_app = quote("/user/cb008/voila/render/bai-kiem-tra/intro/quiz.ipynb", safe="")
+        page.goto(f"{hub.url}/hub/spawn?next={quiz_app}", timeout=180_000)
         page.wait_for_url("**/user/cb008/voila/render/**", timeout=180_000)
         save = page.get_by_role("button", name="Lưu bài làm")
         save.wait_for(timeout=180_000)

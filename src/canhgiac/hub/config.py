@@ -127,6 +127,9 @@ def configure(c, env=os.environ) -> None:
     c.JupyterHub.spawner_class = env.get("CANHGIAC_SPAWNER", f"canhgiac.hub.spawner.{default_spawner}")
     c.LearnerSpawner.course_dir = str(course.root)
     c.Spawner.default_url = "/lab"
+    # A server's first start copies the course's notebooks and imports JupyterLab: give a busy machine time.
+    c.Spawner.start_timeout = 180
+    c.Spawner.http_timeout = 180
     c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
     # The server's token may hand quizzes in to the service ("Lưu bài làm"), as the learner.
     c.Spawner.server_token_scopes = [

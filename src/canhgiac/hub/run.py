@@ -61,12 +61,17 @@ def prepare(course: Course) -> list[str]:
         out = hub_folder(course) / f"tai-khoan-{datetime.now():%Y%m%d-%H%M%S}.csv"
         write_accounts_csv(accounts, out)
         lines.append(f"Đã tạo {len(accounts)} tài khoản mới; mật khẩu ban đầu trong {out}")
-    for account in accounts:
-        if account.learner.id == (trainer or FIRST_TRAINER[0]):
-            lines.append(
-                f"Cán bộ phụ trách đầu tiên: tên đăng nhập {account.username}, "
-                f"mật khẩu ban đầu {account.password} (đổi ở lần đăng nhập đầu)"
-            )
+    first = next((a for a in accounts if a.learner.id == FIRST_TRAINER[0]), None)
+    if first is not None:
+        lines.append(
+            f"Cán bộ phụ trách đầu tiên: tên đăng nhập {first.username}, "
+            f"mật khẩu ban đầu {first.password} (đổi ở lần đăng nhập đầu)"
+        )
+    elif trainer is None and not accounts:
+        lines.append(
+            "Các tài khoản đã có từ lần chạy trước; mật khẩu ban đầu nằm trong các tệp "
+            f"{hub_folder(course)}/tai-khoan-*.csv (cán bộ phụ trách đầu tiên: {FIRST_TRAINER[0]})."
+        )
     return lines
 
 

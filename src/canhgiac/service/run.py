@@ -16,11 +16,13 @@ import asyncio
 import importlib
 import os
 import signal
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 from tornado import httputil, web
 from tornado.httpserver import HTTPServer
+from tornado.ioloop import PeriodicCallback
 
 PREFIX = "/services/khoa-hoc/"
 # Larger than the service's own limit (canhgiac.service.app.MAX_BODY_BYTES), so that an
@@ -91,13 +93,27 @@ async def _serve(course_arg: str | None, book: Path, state: Path | None) -> None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        # Started by the hub, which ended (a failed start, a kill -9): stop too, rather than linger.
+        if os.getppid() != parent:
+            stop.set()
+
+    watch = PeriodicCallback(orphaned, 2000)
+    watch.start()
     switch.app = await asyncio.to_thread(_load, course_arg, book, prefix, state)
     print(f"Dịch vụ khóa học (khoa-hoc) nghe tại {url.geturl()} , đường dẫn {prefix}", flush=True)
     await stop.wait()
+    watch.stop()
     server.stop()
-    await server.close_all_connections()
 
 
 def serve(course_arg: str | None, book: Path | None = None, state: Path | None = None) -> None:
     """Serve the course of a `--course` argument (resolved once the port is open)."""
     asyncio.run(_serve(course_arg, book or default_book(), state))
+    # HubOAuth keeps a thread with its own event loop, which would keep the process alive: the
+    # service has nothing left to finish (every submission is stored before its answer is sent).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
