@@ -223,12 +223,9 @@ def test_what_the_lessons_show_when_used_is_accessible_on_a_phone(browser, site,
     problems: list[str] = []
 
     def look(page: Page, state: str) -> None:
-        for v in blocking(run_axe(page)):
-            # The theme's "back to top" button (white on orange, 2.4:1) shows once a page is
-            # scrolled back up, as the simulator does; it is the theme's, on every page.
-            v["targets"] = [t for t in v["targets"] if t != "#pst-back-to-top"]
-            if v["targets"]:
-                problems.append(describe_violation(state, v))
+        # The theme's "back to top" button shows once a page is scrolled back up, as the
+        # simulator does: canhgiac.css gives it a contrast that axe accepts.
+        problems.extend(describe_violation(state, v) for v in blocking(run_axe(page)))
         width = page.evaluate(WIDTH_JS)
         if width["scrollWidth"] > width["innerWidth"] + 1:
             problems.append(f"{state}: {width['scrollWidth']} px wide; sticking out: {width['wide']}")
