@@ -130,7 +130,6 @@ def configure(c, env=os.environ) -> None:
     # A server's first start copies the course's notebooks and imports JupyterLab: give a busy machine time.
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 180
-    c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
     # The server's token may hand quizzes in to the service ("Lưu bài làm"), as the learner.
     c.Spawner.server_token_scopes = [
         "users:activity!user",

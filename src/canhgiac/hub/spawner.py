@@ -22,6 +22,7 @@ import json
 import os
 import pwd
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +87,46 @@ def provision(system_user: str, release: Path, lessons: Path = LESSONS) -> Path:
     return home
 
 
+def runnable_by_others(path: Path) -> bool:
+    """Can any user run `path`: every folder above it searchable and the file executable by others?"""
+    path = Path(os.path.realpath(path))
+    try:
+        folders_ok = all(os.stat(folder).st_mode & 0o001 for folder in path.parents)
+        return folders_ok and bool(os.stat(path).st_mode & 0o001)
+    except OSError:
+        return False
+
+
+def learner_command() -> tuple[list[str], dict[str, str]]:
+    """How a learner's user starts JupyterHub's single-user server with the course's environment.
+
+    The venv's own interpreter when others may run it; else (a venv made from an interpreter under
+    root's home, as pyenv makes it) the system's interpreter of the same version with the venv's
+    packages and Jupyter data on its paths.  Neither: a Vietnamese reason, and the book only.
+    """
+    venv_bin = Path(sys.executable).parent
+    if runnable_by_others(Path(sys.executable)):
+        return [str(venv_bin / "jupyterhub-singleuser")], {}
+    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    if not runnable_by_others(system):
+        raise RuntimeError(
+            "Máy chủ chưa mở được JupyterLab cho học viên: môi trường Python của khóa học nằm ở nơi tài khoản "
+            "của học viên không chạy được. Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
+        )
+    import canhgiac
+
+    packages = [*site.getsitepackages(), str(Path(canhgiac.__file__).resolve().parents[1])]
+    share = Path(sys.prefix) / "share" / "jupyter"
+    env = {
+        "PYTHONPATH": os.pathsep.join(packages),
+        "JUPYTER_PATH": str(share),
+        "JUPYTER_CONFIG_PATH": str(Path(sys.prefix) / "etc" / "jupyter"),
+        "JUPYTERLAB_DIR": str(share / "lab"),
+        "PATH": "/usr/local/bin:/usr/bin:/bin",  # the venv's scripts name its interpreter, not runnable here
+    }
+    return [str(system), "-m", "jupyterhub.singleuser"], env
+
+
 class LearnerSpawner(LocalProcessSpawner):
     """JupyterLab as the learner's own system user, with the course's notebooks in their home."""
 
@@ -104,12 +145,12 @@ class LearnerSpawner(LocalProcessSpawner):
     def user_env(self, env):
         entry = pwd.getpwnam(self.system_user)
         env.update(USER=self.system_user, HOME=entry.pw_dir, SHELL=entry.pw_shell)
+        env.update(getattr(self, "_python_env", {}))
         return env
 
     async def start(self):
         home = await asyncio.to_thread(provision, self.system_user, Path(self.course_dir) / "release")
         self.popen_kwargs = {**self.popen_kwargs, "cwd": str(home)}
         self.notebook_dir = str(home)
-        if not self.cmd or self.cmd == ["jupyterhub-singleuser"]:
-            self.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+        self.cmd, self._python_env = learner_command()
         return await super().start()
