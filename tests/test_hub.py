@@ -384,9 +384,7 @@ def test_jupyterlab_runs_as_the_learner_and_the_voila_quiz_hands_in(hub, browser
         owners = {
             pwd.getpwuid(proc.stat().st_uid).pw_name
             for proc in Path("/proc").iterdir()
-            if proc.name.isdigit()
-            and b"jupyterhub-singleuser" in _cmdline(proc)
-            and b"cb008" in _environ(proc)
+            if proc.name.isdigit() and b"singleuser" in _cmdline(proc) and b"cb008" in _environ(proc)
         }
         assert owners == {"hv-cb008"}
         gradebook = hub.course / "gradebook.db"
