@@ -261,6 +261,8 @@ def test_a_learner_takes_the_final_test_on_a_phone(hub, browser):
         browser_sign_in(page, hub, "CB001")
         assert page.locator("#cg-exam-learner").input_value() == "CB001"
         assert not page.locator(".cg-exam-send").is_visible()
+        lab = page.get_by_role("link", name="Làm bài này trong JupyterLab")
+        assert lab.get_attribute("href") == "/hub/user-redirect/lab/tree/bai-kiem-tra/final/quiz.ipynb"
         answer_final(page, "all")
         page.get_by_role("button", name="Nộp bài", exact=True).tap()
         page.wait_for_selector("form.cg-exam[data-result='dang-cham'], form.cg-exam[data-result='dat']")

@@ -162,6 +162,8 @@ class MeHandler(Base):
                 "name": entry.full_name,
                 "agency": entry.agency,
                 "trainer": self.is_trainer(),
+                # The learner's own JupyterLab, from the hub (canhgiac.hub.spawner), with the course's quizzes.
+                "jupyterlab": url_path_join(self.hub_auth.hub_prefix, "user-redirect/lab/tree/bai-kiem-tra"),
                 "xsrf": self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token,
             }
         )

@@ -529,6 +529,12 @@
     note.textContent =
       `Đang đăng nhập: ${me.name} (${me.learner}). Bấm “Nộp bài” để gửi bài làm; ` +
       "bài được chấm ngay và kết quả hiện ở cuối trang.";
+    if (me.jupyterlab) {
+      const lab = document.createElement("a");
+      lab.href = `${me.jupyterlab}/${encodeURIComponent(assignment)}/quiz.ipynb`;
+      lab.textContent = "Làm bài này trong JupyterLab";
+      note.append(" ", lab);
+    }
     form.querySelector(".cg-exam-learner")?.after(note);
     form.dataset.hosted = "1";
     window.addEventListener("online", flush);
