@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from course_factory import ROSTER, answers_for, book_file, run
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 
 from canhgiac.collect import Received, collect_received
 from canhgiac.course import Course
@@ -111,14 +111,18 @@ def test_two_graders_grade_every_attempt_once_and_a_killed_one_loses_nothing(cou
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with engine.connect() as conn:
-                rows = conn.execute(
-                    select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.score)
-                ).all()
-            if len(rows) >= len(LEARNERS):
-                break
+                done = conn.execute(
+                    select(func.count())
+                    .select_from(work.queue)
+                    .where(
+                        work.queue.c.done_at == work.queue.c.requested_at, work.queue.c.claimed_by.is_(None)
+                    )
+                ).scalar()
+            if done >= len(LEARNERS):
+                break  # every request finished: graded, recorded, logged
             assert second.poll() is None, logs[1].read_text()
             time.sleep(1)
-        time.sleep(3)  # anything graded twice would show now
+        time.sleep(2)  # anything graded twice would show now
         with engine.connect() as conn:
             rows = conn.execute(
                 select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.score)
