@@ -370,3 +370,68 @@ def test_book_downloads_are_graded_in_order_and_nbgrader_keeps_the_latest(course
     assert len(stored(course, "CB002", "intro", ARCHIVED)) == 2
     nothing = grade_course(course, stream=quiet)
     assert not nothing.graded and not nothing.failed
+
+
+# --------------------------------------------------------------------------- several quizzes in one file
+
+
+def combined_file(learner: str, parts: list[str]) -> str:
+    """What a quiz page downloads as `<learner>_tat-ca.json`: the quizzes' own files, in one."""
+    return json.dumps(
+        {
+            "learner": learner,
+            "name": "",
+            "saved_at": "2025-03-01T09:30:00+07:00",
+            "quizzes": [json.loads(p) for p in parts],
+        },
+        ensure_ascii=False,
+    )
+
+
+def test_one_file_of_several_quizzes_is_collected_and_graded_as_the_separate_files(course, inbox, tmp_path):
+    """Does `<learner>_tat-ca.json` become the same attempts, with the same files and scores, as its quizzes sent one by one?"""
+    plans = {"intro": "partly", "final": "first-3"}
+    parts = {
+        q: book_file("CB003", q, answers_for(plan, q)[0], T0 + timedelta(minutes=i))
+        for i, (q, plan) in enumerate(plans.items())
+    }
+    write(inbox / "CB003_tat-ca.json", combined_file("CB003", list(parts.values())))
+    alone = Course(copy_course(course.root, tmp_path / "alone"))
+    for q, text in parts.items():
+        write(tmp_path / "mot-bai" / f"CB003_{q}.json", text)
+
+    together = collect_files(course, [inbox / "CB003_tat-ca.json"])
+    separate = collect_files(alone, sorted((tmp_path / "mot-bai").iterdir()))
+    assert not together.refused and not separate.refused
+    assert sorted((c.assignment, c.submitted_at) for c in together.collected) == sorted(
+        (c.assignment, c.submitted_at) for c in separate.collected
+    )
+    assert {c.origins[0].rsplit(" › ", 1)[-1] for c in together.collected} == set(plans)
+    for q in plans:
+        (one,) = stored(course, "CB003", q)
+        (other,) = stored(alone, "CB003", q)
+        assert {p.name: p.read_bytes() for p in one.folder.iterdir() if p.name != "timestamp.txt"} == {
+            p.name: p.read_bytes() for p in other.folder.iterdir() if p.name != "timestamp.txt"
+        }
+
+    graded = grade_course(course, stream=io.StringIO())
+    assert not graded.failed and len(graded.graded) == 2
+    with Gradebook(course.db_url, "canhgiac") as gradebook:
+        for q, plan in plans.items():
+            submission = gradebook.find_submission(q, "CB003")
+            scores = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
+            assert scores == answers_for(plan, q)[1], q
+
+
+def test_a_bad_quiz_in_a_combined_file_is_refused_and_the_others_are_collected(course, inbox):
+    """In a combined file, is a quiz of another learner refused with its place, and the other quizzes collected?"""
+    good = book_file("CB004", "intro", answers_for("all", "intro")[0], T0)
+    other = book_file("CB005", "final", answers_for("all", "final")[0], T0)
+    write(inbox / "CB004_tat-ca.json", combined_file("CB004", [good, other]))
+    write(inbox / "CB006_tat-ca.json", json.dumps({"learner": "CB006", "quizzes": []}))
+
+    result = collect_files(course, sorted(inbox.iterdir()))
+    assert [(c.learner, c.assignment) for c in result.collected] == [("CB004", "intro")]
+    reasons = {r.origin.rsplit("/", 1)[-1]: r.reason for r in result.refused}
+    assert "CB005" in reasons["CB004_tat-ca.json › 2"] and "CB004" in reasons["CB004_tat-ca.json › 2"]
+    assert "không có bài nào" in reasons["CB006_tat-ca.json"]

@@ -88,7 +88,7 @@ BLANKS_JS = """
 
 @pytest.mark.parametrize("path", PAGES)
 def test_a_lesson_page_shows_no_blank_widget_area(context, site, path):
-    """Does the lesson's page show every part filled in, with no widget placeholder or empty output, and say how to open it in JupyterLab?"""
+    """Does the lesson's page show every part filled in, with no widget placeholder or empty output, and name its notebook for JupyterLab?"""
     page = _open(context, site, path)
     shown = page.evaluate(BLANKS_JS)
     page.close()
@@ -96,8 +96,9 @@ def test_a_lesson_page_shows_no_blank_widget_area(context, site, path):
     assert shown["lessons"], "no lesson part on the page"
     assert all(part["height"] > 40 and part["text"] > 20 for part in shown["lessons"]), shown["lessons"]
     assert all(width for _, width in shown["images"]), f"images not shown: {shown['images']}"
-    notebook = path.replace(".html", ".ipynb")
+    notebook = path.rsplit("/", 1)[-1].replace(".html", ".ipynb")
     assert "JupyterLab" in shown["note"] and notebook in shown["note"]
+    assert "make " not in shown["note"] and ".venv/" not in shown["note"], "a learner installs nothing"
 
 
 @pytest.mark.parametrize("scenario", load_scenarios().scenarios, ids=lambda s: s.id)

@@ -300,8 +300,8 @@ def test_rates_by_agency_and_by_commune(report, name, key):
         n, done = len(members), sum(map(expect.completed, members))
         passed = sum(map(expect.passed, members))
         assert (int(row["Học viên"]), int(row["Hoàn thành"]), int(row["Đạt"])) == (n, done, passed)
-        assert close(row["Tỉ lệ hoàn thành (%)"], 100 * done / n)
-        assert close(row["Tỉ lệ đạt (%)"], 100 * passed / n)
+        assert close(row["Tỷ lệ hoàn thành (%)"], 100 * done / n)
+        assert close(row["Tỷ lệ đạt (%)"], 100 * passed / n)
 
 
 def test_quizzes_table(report):
@@ -318,10 +318,10 @@ def test_quizzes_table(report):
         assert int(row["Số câu"]) == len(data.quizzes[quiz])
         assert float(row["Điểm tối đa"]) == expect.max[quiz]
         assert int(row["Đã nộp"]) == len(totals)
-        assert close(row["Tỉ lệ nộp (%)"], 100 * len(totals) / n)
+        assert close(row["Tỷ lệ nộp (%)"], 100 * len(totals) / n)
         assert close(row["Điểm trung bình (%)"], 100 * sum(totals) / len(totals) / expect.max[quiz])
         assert int(row["Đạt điểm yêu cầu"]) == passed
-        assert close(row["Tỉ lệ đạt trong số đã nộp (%)"], 100 * passed / len(totals))
+        assert close(row["Tỷ lệ đạt trong số đã nộp (%)"], 100 * passed / len(totals))
 
 
 def test_score_distribution_of_the_final_test(report):
@@ -451,7 +451,7 @@ def test_the_glyph_check_would_catch_a_font_without_vietnamese():
 
     figure = Figure()
     FigureCanvasAgg(figure)
-    figure.text(0.1, 0.5, "Tỉ lệ đạt", fontfamily="cmr10")
+    figure.text(0.1, 0.5, "Tỷ lệ đạt", fontfamily="cmr10")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         figure.savefig(io.BytesIO(), format="png")

@@ -17,7 +17,8 @@ Design rules (see the brief of the chapter):
 
 - a single vertical column (6 inches wide, about 8 high, computed from the
   layout), so that it stays readable on a 375-px phone;
-- large type, dark text on light fills (contrast well above WCAG AA 4.5:1);
+- large type, at least 12 px on a 375-px phone, dark text on light fills
+  (contrast well above WCAG AA 4.5:1);
 - "DejaVu Sans", which covers every Vietnamese diacritic;
 - no pictures of people, nothing sexual: boxes, numbers and arrows only.
 
@@ -29,6 +30,11 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 FONT = "DejaVu Sans"
+# On a 375-px phone the 6-inch figure (saved at 110 dpi) is shown at about half its size:
+# 17 pt is about 13 px there, the smallest text allowed being 12 px
+# (tests/test_phone_browser.py measures it).
+TITLE_PT = 20
+DETAIL_PT = 17
 
 # (title, detail): short labels, full diacritics, NFC.
 STEPS = [
@@ -55,10 +61,10 @@ TEXT_OK = "#0B3D14"
 ARROW = "#333333"
 
 BOX_X, BOX_W = 0.25, 5.5  # inches; the figure is 6 inches wide
-BOX_H = 1.08  # height of a step box
+BOX_H = 1.32  # height of a step box: a title and two lines of detail
 GAP = 0.28  # room for the arrow between two steps
 RESP_GAP = 0.4  # space above the response box (no arrow there)
-RESP_H = 1.08
+RESP_H = 1.32
 MARGIN = 0.15  # above the first box and below the last one
 
 # The height follows from the layout, so that no box is ever cut off.
@@ -91,7 +97,7 @@ for i, (title, detail) in enumerate(STEPS):
     cx, cy = BOX_X + 0.48, y0 + BOX_H / 2
     ax.add_patch(Circle((cx, cy), 0.3, facecolor="white", edgecolor=edge, linewidth=2))
     ax.text(
-        cx, cy, str(i + 1), ha="center", va="center", fontsize=19, fontweight="bold", color=TEXT, family=FONT
+        cx, cy, str(i + 1), ha="center", va="center", fontsize=21, fontweight="bold", color=TEXT, family=FONT
     )
     # Title and detail.
     tx = BOX_X + 0.98
@@ -101,13 +107,21 @@ for i, (title, detail) in enumerate(STEPS):
         title,
         ha="left",
         va="top",
-        fontsize=18,
+        fontsize=TITLE_PT,
         fontweight="bold",
         color=TEXT,
         family=FONT,
     )
     ax.text(
-        tx, y0 + 0.09, detail, ha="left", va="bottom", fontsize=14, color=TEXT, family=FONT, linespacing=1.35
+        tx,
+        y0 + 0.1,
+        detail,
+        ha="left",
+        va="bottom",
+        fontsize=DETAIL_PT,
+        color=TEXT,
+        family=FONT,
+        linespacing=1.3,
     )
     centres.append((BOX_X + BOX_W / 2, y0, y0 + BOX_H))
 
@@ -145,7 +159,7 @@ ax.text(
     RESPONSE_TITLE,
     ha="center",
     va="top",
-    fontsize=17,
+    fontsize=TITLE_PT,
     fontweight="bold",
     color=TEXT_OK,
     family=FONT,
@@ -156,8 +170,8 @@ ax.text(
     RESPONSE_TEXT,
     ha="center",
     va="bottom",
-    fontsize=14.5,
+    fontsize=DETAIL_PT,
     color=TEXT_OK,
     family=FONT,
-    linespacing=1.35,
+    linespacing=1.3,
 )

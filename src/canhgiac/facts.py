@@ -13,8 +13,9 @@ from canhgiac.text import nfc
 
 FACTS_FILE = Path(str(resources.files("canhgiac") / "data" / "facts.yml"))
 
-# Dates are as precise as the source: a year, a month or a day.
-_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# Dates are as precise as the source: a year, a month or a day; "sau 2024-12-04"
+# ("on or after") when the source gives no date of its own, as the letter's extract.
+_DATE = r"^(sau )?\d{4}(-\d{2}(-\d{2})?)?$"
 
 
 class Source(BaseModel):

@@ -21,7 +21,7 @@ configure(get_config(), __file__)  # noqa: F821 - nbgrader provides get_config
 # TRƯỚC lần chạy nbgrader generate_assignment đầu tiên; không ghi mật khẩu vào tệp này.
 # c.CourseDirectory.db_url = "postgresql://canbo@127.0.0.1:5432/canhgiac_2026"
 #
-# Ngưỡng đạt: tỉ lệ số điểm của bài, một số từ 0 đến 1 (0.8 là 80%).
+# Ngưỡng đạt: tỷ lệ số điểm của bài, một số từ 0 đến 1 (0.8 là 80%).
 # c.CourseRules.pass_mark = 0.8
 # True: học viên phải đạt cả các bài theo chương, không chỉ bài kiểm tra cuối khóa.
 # c.CourseRules.require_chapter_quizzes = False

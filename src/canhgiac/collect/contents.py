@@ -5,8 +5,15 @@ A quiz page of the book saves `<learner id>_<assignment>.json`:
     {"learner": "LS-0001", "name": "Nguyễn Văn An", "assignment": "final",
      "saved_at": "2025-03-01T09:15:00.000Z", "answers": {"<question id>": ["<option id>", ...]}}
 
-Its answers are in the answers.json format (canhgiac.quiz.answers).  Files
-that do not read as one of these raise Unreadable with the reason, in Vietnamese.
+Its answers are in the answers.json format (canhgiac.quiz.answers).  A learner
+who handed in several quizzes on one device may send them together, as
+`<learner id>_tat-ca.json`:
+
+    {"learner": "LS-0001", "name": "Nguyễn Văn An", "saved_at": "...",
+     "quizzes": [<a quiz page's file, as above>, ...]}
+
+Each of its quizzes is read and collected as that quiz's own file would be.
+Files that do not read as one of these raise Unreadable with the reason, in Vietnamese.
 """
 
 import json
@@ -33,6 +40,14 @@ class BookFile:
     assignment: str
     saved_at: datetime  # UTC, naive
     answers: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class CombinedFile:
+    """Several quiz pages' files in one (`<learner id>_tat-ca.json`): each read as it would be alone."""
+
+    learner: str
+    quizzes: tuple[BookFile | Unreadable, ...]  # in the file's order; a bad one does not spoil the others
 
 
 @dataclass(frozen=True)
@@ -86,9 +101,31 @@ def _book_file(data: dict) -> BookFile:
     )
 
 
-def read_json_file(data: bytes) -> BookFile | AnswersFile:
-    """A book page's download, or an answers.json; Unreadable otherwise."""
+def _combined_file(data: dict) -> CombinedFile:
+    learner, quizzes = data.get("learner"), data["quizzes"]
+    if not isinstance(learner, str) or not learner.strip():
+        raise Unreadable("tệp chung của nhiều bài thiếu mã học viên (trường learner)")
+    if not isinstance(quizzes, list) or not quizzes:
+        raise Unreadable("tệp chung của nhiều bài không có bài nào (trường quizzes)")
+    read: list[BookFile | Unreadable] = []
+    for number, quiz in enumerate(quizzes, 1):
+        try:
+            if not isinstance(quiz, dict):
+                raise Unreadable("không đúng dạng một bài làm")
+            book = _book_file(quiz)
+            if book.learner.lower() != learner.strip().lower():
+                raise Unreadable(f"mã học viên {book.learner} khác mã của tệp chung {learner.strip()}")
+            read.append(book)
+        except Unreadable as exc:
+            read.append(Unreadable(f"bài thứ {number} trong tệp chung: {exc}"))
+    return CombinedFile(learner.strip(), tuple(read))
+
+
+def read_json_file(data: bytes) -> BookFile | AnswersFile | CombinedFile:
+    """A book page's download, several in one, or an answers.json; Unreadable otherwise."""
     parsed = _json(data)
+    if isinstance(parsed, dict) and "quizzes" in parsed and "answers" not in parsed:
+        return _combined_file(parsed)
     if isinstance(parsed, dict) and "answers" in parsed and ("learner" in parsed or "assignment" in parsed):
         return _book_file(parsed)
     loaded = parse_answers(data)

@@ -13,6 +13,7 @@ from canhgiac.collect import attempts as store
 from canhgiac.collect.contents import (
     AnswersFile,
     BookFile,
+    CombinedFile,
     NotebookFile,
     Unreadable,
     read_json_file,
@@ -155,6 +156,15 @@ class _Matcher:
         return _Piece(item, learner, assignment, book)
 
 
+def _parts(item: Received, combined: CombinedFile) -> list[tuple[Received, BookFile | Unreadable]]:
+    """Each quiz of a combined file, as if it had come alone: "LS-0001_tat-ca.json › final"."""
+    parts = []
+    for number, book in enumerate(combined.quizzes, 1):
+        label = book.assignment if isinstance(book, BookFile) else str(number)
+        parts.append((replace(item, origin=f"{item.origin} › {label}"), book))
+    return parts
+
+
 def _read(item: Received):
     if item.suffix == ".ipynb":
         return read_notebook(item.data)
@@ -257,9 +267,19 @@ def collect_received(course: Course, received: list[Received], refused: list[Ref
     pieces = []
     for item in received:
         try:
-            pieces.append(matcher.match(item, _read(item)))
+            content = _read(item)
         except Unreadable as exc:
             result.refused.append(Refused(item.origin, str(exc)))
+            continue
+        # A combined file is its quizzes' files, each matched (and refused) on its own.
+        parts = _parts(item, content) if isinstance(content, CombinedFile) else [(item, content)]
+        for part, read in parts:
+            try:
+                if isinstance(read, Unreadable):
+                    raise read
+                pieces.append(matcher.match(part, read))
+            except Unreadable as exc:
+                result.refused.append(Refused(part.origin, str(exc)))
     attempts, refused = _assemble(pieces, quizzes, learners)
     result.refused += refused
 

@@ -111,7 +111,7 @@ def allowed(name: str, trait, value: object) -> str:
         elif isinstance(value, str):
             text += " Số viết không có dấu ngoặc kép."
         elif isinstance(value, int | float) and high == 1 and 1 < value <= 100:
-            text += f" Đây là tỉ lệ, không phải phần trăm: {_number(value)}% viết là {_number(value / 100)}."
+            text += f" Đây là tỷ lệ, không phải phần trăm: {_number(value)}% viết là {_number(value / 100)}."
         return text
     if isinstance(trait, Enum):
         choices = ", ".join(f'"{v}"' for v in trait.values)

@@ -390,7 +390,7 @@ def pasted(traces: frozenset[str] = frozenset()) -> np.ndarray:
 def _png(image_or_figure) -> bytes:
     buffer = io.BytesIO()
     if isinstance(image_or_figure, Figure):
-        image_or_figure.savefig(buffer, format="png", dpi=100, pil_kwargs={"optimize": True})
+        image_or_figure.savefig(buffer, format="png", dpi=FIGURE_DPI, pil_kwargs={"optimize": True})
     else:
         from matplotlib.image import imsave
 
@@ -438,8 +438,20 @@ STEPS_TITLES = (
 )
 
 
+# Text in the lesson's figures, in points at the figures' 100 dpi.  A figure is shown at most
+# as wide as a phone's column (343 px at 375 px): one column of pictures, each no wider than
+# that, keeps this at 12 px or more on the screen (tests/test_phone_browser.py measures it).
+TITLE_PT = 14
+FIGURE_DPI = 100
+STEPS_TITLE_HEIGHT = 40
+TRACE_SIDE, TRACE_TITLE_HEIGHT, TRACE_MARGIN = 300, 44, 10
+# The figures' sizes in pixels, for the pages' <img width height> (no layout shift while loading).
+STEPS_SIZE = (W, len(STEPS_TITLES) * (H + STEPS_TITLE_HEIGHT))
+TRACE_SIZE = (TRACE_SIDE + 2 * TRACE_MARGIN, 2 * (TRACE_SIDE + TRACE_TITLE_HEIGHT))
+
+
 def steps_figure() -> Figure:
-    """The four steps of pasting a face: the photo, the cut-out, the other picture, the result."""
+    """The four steps of pasting a face, one under the other: the photo, the cut-out, the other picture, the result."""
     profile = _profile_pixels(SKIN_A, "left", FACE_A)
     cx, cy, rx, ry = FACE_A
     y, x = np.mgrid[0:H, 0:W]
@@ -447,16 +459,16 @@ def steps_figure() -> Figure:
     cut = np.where(inside[..., None], profile, 0.25 + 0.55 * profile)
     panels = [profile, cut, _scene_pixels(), pasted(frozenset({"edges", "skin"}))]
     # Each picture pixel for pixel (no resampling: sharper, and a smaller file), a title above it.
-    gap, title_height = 16, 30
-    width, height = 2 * W + gap, 2 * (H + title_height)
-    fig = Figure(figsize=(width / 100, height / 100), dpi=100)
+    # One column, so that a phone shows it at 70 % of its size, not 35 % (as a 2 x 2 grid was).
+    title_height = STEPS_TITLE_HEIGHT
+    width, height = STEPS_SIZE
+    fig = Figure(figsize=(width / FIGURE_DPI, height / FIGURE_DPI), dpi=FIGURE_DPI)
     FigureCanvasAgg(fig)
     for i, (image, title) in enumerate(zip(panels, STEPS_TITLES, strict=True)):
-        left = (i % 2) * (W + gap)
-        bottom = (1 - i // 2) * (H + title_height)
-        ax = fig.add_axes((left / width, bottom / height, W / width, H / height))
+        bottom = (len(panels) - 1 - i) * (H + title_height)
+        ax = fig.add_axes((0, bottom / height, 1, H / height))
         ax.imshow(image, interpolation="none")
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title, fontsize=TITLE_PT)
         ax.axis("off")
         if i == 1:
             ax.add_patch(
@@ -472,19 +484,23 @@ def steps_png() -> bytes:
 
 
 def trace_figure(trace_id: str) -> Figure:
-    """One trace: the zoomed face with that trace only, beside a more careful paste."""
+    """One trace: the zoomed face with that trace only, above a more careful paste."""
     trace = TRACES_BY_ID[trace_id]
-    fig = Figure(figsize=(6.4, 3.45), dpi=100)
+    side, title_height, margin = TRACE_SIDE, TRACE_TITLE_HEIGHT, TRACE_MARGIN
+    width, height = TRACE_SIZE
+    fig = Figure(figsize=(width / FIGURE_DPI, height / FIGURE_DPI), dpi=FIGURE_DPI)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, 2)
-    for ax, traces, title in (
-        (axes[0], frozenset({trace_id}), f"Có dấu vết: {trace.label.lower()}"),
-        (axes[1], frozenset(), "Ghép khéo hơn"),
+    for i, (traces, title) in enumerate(
+        (
+            (frozenset({trace_id}), f"Có dấu vết: {trace.label.lower()}"),
+            (frozenset(), "Ghép khéo hơn"),
+        )
     ):
-        ax.imshow(zoom(pasted(traces), 300), interpolation="nearest")
-        ax.set_title(title, fontsize=11)
+        bottom = (1 - i) * (side + title_height)
+        ax = fig.add_axes((margin / width, bottom / height, side / width, side / height))
+        ax.imshow(zoom(pasted(traces), side), interpolation="nearest")
+        ax.set_title(title, fontsize=TITLE_PT - 1)
         ax.axis("off")
-    fig.tight_layout()
     return fig
 
 

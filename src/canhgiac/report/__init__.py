@@ -17,12 +17,12 @@ the column "Bài (mã)" holds its id (intro, final), in the files only:
 report.html             the whole report, one self-contained page (charts
                         embedded, no script, nothing fetched): opens offline
 report.xlsx             one sheet per CSV table below, numbers as numbers
-by_agency.csv           Cơ quan, Học viên, Hoàn thành, Đạt, Tỉ lệ hoàn thành (%),
-                        Tỉ lệ đạt (%); last row "Tổng cộng"
+by_agency.csv           Cơ quan, Học viên, Hoàn thành, Đạt, Tỷ lệ hoàn thành (%),
+                        Tỷ lệ đạt (%); last row "Tổng cộng"
 by_commune.csv          Xã, then the same columns; last row "Tổng cộng"
-quizzes.csv             Bài (mã), Bài, Số câu, Điểm tối đa, Đã nộp, Tỉ lệ nộp (%),
+quizzes.csv             Bài (mã), Bài, Số câu, Điểm tối đa, Đã nộp, Tỷ lệ nộp (%),
                         Điểm trung bình (%), Đạt điểm yêu cầu,
-                        Tỉ lệ đạt trong số đã nộp (%)
+                        Tỷ lệ đạt trong số đã nộp (%)
 score_distribution.csv  Khoảng điểm, Từ (%), Đến (%), Số học viên: the final
                         test in ten bins [0,10), ..., [80,90), [90,100]
 reminders.csv           Cơ quan, Xã, Mã, Họ và tên, Email, Chưa nộp (quiz titles,

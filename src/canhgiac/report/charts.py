@@ -2,7 +2,7 @@
 
 Figures are made with matplotlib's object API on the Agg canvas (no pyplot,
 no display needed, nothing global changed) in DejaVu Sans, the font that ships
-with matplotlib and has every Vietnamese letter: a label such as "Tỉ lệ đạt"
+with matplotlib and has every Vietnamese letter: a label such as "Tỷ lệ đạt"
 is drawn as written, without the "missing glyph" boxes of fonts that lack
 the stacked diacritics.  Colours are from the Okabe-Ito palette, which stays
 distinct for colour-blind readers and in greyscale print.
@@ -42,11 +42,11 @@ def rates_chart(table: Table) -> bytes:
     """Completion and pass rates of each group of a by_agency or by_commune table, as horizontal bars."""
     label = table.columns[0]
     rows = [r for r in table.rows if r[0] != TOTAL]
-    done, passed = table.columns.index("Tỉ lệ hoàn thành (%)"), table.columns.index("Tỉ lệ đạt (%)")
-    title = f"Tỉ lệ hoàn thành và tỉ lệ đạt theo {label.lower()}"
+    done, passed = table.columns.index("Tỷ lệ hoàn thành (%)"), table.columns.index("Tỷ lệ đạt (%)")
+    title = f"Tỷ lệ hoàn thành và tỷ lệ đạt theo {label.lower()}"
     if len(rows) > MAX_BARS:
         rows = sorted(rows, key=lambda r: (r[passed] or 0, r[done] or 0))[:MAX_BARS]
-        title += f"\n({MAX_BARS} nơi có tỉ lệ đạt thấp nhất; đủ cả trong bảng)"
+        title += f"\n({MAX_BARS} nơi có tỷ lệ đạt thấp nhất; đủ cả trong bảng)"
     with rc_context(FONT):
         figure = Figure(figsize=(7.5, _height(len(rows))), layout="constrained")
         ax = figure.add_subplot()
@@ -64,7 +64,7 @@ def rates_chart(table: Table) -> bytes:
         )
         ax.set_yticks(list(y), names)
         ax.set_xlim(0, 100)
-        ax.set_xlabel("Tỉ lệ trên số học viên (%)")
+        ax.set_xlabel("Tỷ lệ trên số học viên (%)")
         ax.set_title(title)
         figure.legend(loc="outside lower center", ncols=2, frameon=False)
         ax.grid(axis="x", alpha=0.3)

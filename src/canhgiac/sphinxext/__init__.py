@@ -1,6 +1,6 @@
 """Sphinx extension of the Cảnh giác book, enabled in _config.yml (sphinx.extra_extensions).
 
-Each module does one thing (content.py groups the four that the pages' Markdown needs):
+Each module does one thing (content.py groups the five that the pages' Markdown needs):
   search    - full-text search that ignores Vietnamese diacritics
   i18n      - the theme's interface strings in Vietnamese
   assets    - a light page: no Font Awesome script, no unused extension files
@@ -8,19 +8,18 @@ Each module does one thing (content.py groups the four that the pages' Markdown 
   coverage  - {coverage-table}: the letter's points and where the book teaches them
   practice  - {practice-quiz}: self-check questions from the bank, checked in the browser
   graded    - {graded-quiz}: a graded quiz as a page, handed in as a file for nbgrader
+  reading_time - each page's time from its words and questions; {course-start}: the total
   lessons   - the notebooks' interactive lessons (notebooks/), rendered to work without a kernel
 """
 
 from sphinx.application import Sphinx
 
 from canhgiac import __version__
-from canhgiac.sphinxext import assets, i18n, lessons
-from canhgiac.sphinxext.search import SearchVietnamese
+from canhgiac.sphinxext import assets, i18n, lessons, search
 
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("canhgiac.sphinxext.content")  # the pages' directives and roles
-    app.add_search_language(SearchVietnamese)
-    for module in (i18n, assets, lessons):
+    for module in (search, i18n, assets, lessons):
         module.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

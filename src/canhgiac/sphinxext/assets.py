@@ -8,6 +8,9 @@ never uses.  Readers are often on phones and slow connections, so:
 * templates/static/webpack-macros.html drops Font Awesome's script; the dozen theme
   icons are drawn by static/canhgiac-icons.css from small inline SVGs;
 * `_drop_unused_assets` removes the unused extensions' files from every page.
+
+It also adds static/canhgiac-nav.js, which makes the theme's ☰ and page-contents
+buttons work (the themes wire a hidden copy of each).
 """
 
 from pathlib import Path
@@ -77,3 +80,5 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", _add_templates)
     app.connect("html-page-context", _drop_unused_assets)
     app.add_css_file("canhgiac-icons.css")
+    # The ☰ and page-contents buttons: the themes wire a hidden copy (static/canhgiac-nav.js).
+    app.add_js_file("canhgiac-nav.js", loading_method="defer")

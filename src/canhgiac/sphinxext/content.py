@@ -8,10 +8,10 @@ the two builds.
 from sphinx.application import Sphinx
 
 from canhgiac import __version__
-from canhgiac.sphinxext import coverage, facts, graded, practice
+from canhgiac.sphinxext import coverage, facts, graded, practice, reading_time
 
 
 def setup(app: Sphinx) -> dict:
-    for module in (facts, coverage, practice, graded):  # graded uses practice's settings
+    for module in (facts, coverage, practice, graded, reading_time):  # graded uses practice's settings
         module.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

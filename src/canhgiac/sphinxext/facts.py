@@ -10,7 +10,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from canhgiac.datafile import DataError
 from canhgiac.facts import FACTS_FILE, Fact, Facts, load_facts
-from canhgiac.sphinxext.tables import format_date, table
+from canhgiac.sphinxext.tables import table, when
 
 
 def _facts(env) -> Facts:
@@ -29,9 +29,9 @@ def fact_node(fact: Fact) -> nodes.Node:
 
 
 def source_node(facts: Facts, fact: Fact) -> nodes.Node:
-    """'Title — issuer (12/2024)', linked to the official page when there is one."""
+    """'Title — issuer, ngày 04/12/2024', linked to the official page when there is one."""
     src = facts.sources[fact.source]
-    text = f"{src.title} — {src.issuer}, {format_date(src.date)}"
+    text = f"{src.title} — {src.issuer}, {when(src.date)}"
     if src.url:
         return nodes.reference(text, text, refuri=src.url)
     return nodes.Text(text)
@@ -74,7 +74,9 @@ class FactsTable(SphinxDirective):
                 value += nodes.Text(f" ({fact.note})")
             source = nodes.inline()
             source += source_node(facts, fact)
-            source += nodes.Text(f". Cập nhật theo nguồn ngày {format_date(fact.as_of)}.")
+            # A source without a date of its own ("sau 2024-12-04") is dated by what it follows.
+            stated = "ban hành " if fact.as_of.startswith("sau ") else ""
+            source += nodes.Text(f". Cập nhật theo nguồn {stated}{when(fact.as_of)}.")
             rows.append([fact.label, value, source])
         return [table(["Kênh", "Thông tin", "Nguồn"], rows, classes=["cg-facts"])]
 

@@ -6,6 +6,9 @@ hints and labels ("Câu n.", "Chọn thứ tự", "Bước n").  The learner giv
 ID and a full name, answers, and "Nộp bài" saves <learner ID>_<assignment>.json
 (static/canhgiac-exam.js), which the trainer grades with `canhgiac collect`
 and `canhgiac grade` through nbgrader, exactly as a notebook's answers.json.
+After "Nộp bài", a phone's share sheet sends the file (Web Share API) where the
+browser can share files, short steps say how to attach it where not, and the
+quizzes handed in on this device can be sent in one file, <learner ID>_tat-ca.json.
 
 The page holds no answer key in any form: only what the released notebook
 holds (canhgiac.assign.notebook.public_question: texts, option IDs, kinds,
@@ -91,6 +94,30 @@ def _field(name: str, label: str, hint: str, extra: str) -> str:
     )
 
 
+def _after_html() -> str:
+    """After "Nộp bài": send the file from the phone (share sheet, or short steps), and all quizzes in one file.
+
+    Shown by static/canhgiac-exam.js, which fills in the file's name.
+    """
+    return (
+        '<div class="cg-exam-after" hidden>'
+        '<p class="cg-exam-after-title">Gửi tệp bài làm cho cán bộ phụ trách</p>'
+        '<button type="button" class="cg-exam-button cg-exam-share" hidden>'
+        "Gửi tệp qua Zalo, thư điện tử…</button>"
+        '<ol class="cg-exam-phone-steps" hidden>'
+        "<li>Mở Zalo hoặc ứng dụng thư điện tử, vào cuộc trò chuyện với cán bộ phụ trách.</li>"
+        "<li>Bấm nút đính kèm (hình kẹp giấy hoặc dấu +), chọn <strong>Tệp</strong>.</li>"
+        '<li>Mở thư mục <strong>Tải xuống</strong> (Download), chọn tệp <code class="cg-exam-file-name"></code> '
+        "rồi bấm gửi.</li>"
+        "</ol>"
+        '<div class="cg-exam-all" hidden>'
+        '<p class="cg-exam-all-text"></p>'
+        '<button type="button" class="cg-exam-secondary cg-exam-all-button"></button>'
+        "</div>"
+        "</div>"
+    )
+
+
 def exam_html(assignment: str, questions: list[dict]) -> str:
     """The quiz's form, then how to send the file; the page's Markdown gives the title."""
     total = sum(q["points"] for q in questions)
@@ -125,6 +152,7 @@ def exam_html(assignment: str, questions: list[dict]) -> str:
         '<button type="submit" class="cg-exam-button">Nộp bài</button>'
         '<div class="cg-exam-warning" role="alert" tabindex="-1" hidden></div>'
         '<p class="cg-exam-status" role="status"></p>'
+        f"{_after_html()}"
         "</div>"
     )
     example = f"LS-0001_{assignment}.json"
@@ -133,11 +161,14 @@ def exam_html(assignment: str, questions: list[dict]) -> str:
         '<p class="cg-exam-send-title">Cách gửi bài làm cho cán bộ phụ trách</p>'
         "<ol>"
         f"<li>Bấm <strong>Nộp bài</strong>: trình duyệt lưu tệp bài làm, tên dạng <code>{escape(example)}</code> "
-        "(mã học viên, rồi tên bài), thường vào thư mục <em>Tải xuống</em> của máy.</li>"
-        "<li>Gửi tệp đó cho cán bộ phụ trách bằng một trong các cách: đính kèm vào thư điện tử (e-mail); "
+        "(mã học viên, rồi tên bài), thường vào thư mục <em>Tải xuống</em> của máy. "
+        "Trên điện thoại, trang còn có nút gửi tệp thẳng qua Zalo hay thư điện tử.</li>"
+        "<li>Gửi tệp đó cho cán bộ phụ trách bằng một trong các cách: đính kèm vào thư điện tử; "
         "gửi qua ứng dụng nhắn tin mà cơ quan, đơn vị dùng (ví dụ Zalo); hoặc chép vào USB rồi đưa trực tiếp.</li>"
         "<li>Không mở tệp ra để sửa: tệp bị sửa có thể không đọc được và không được chấm. "
         "Mỗi tệp gửi thêm của cùng một bài được tính là một lần làm bài mới.</li>"
+        "<li>Đã làm nhiều bài trên cùng máy này, anh, chị có thể gửi tất cả trong một tệp, tên dạng "
+        "<code>LS-0001_tat-ca.json</code>: sau khi nộp bài, bấm <strong>Nộp tất cả trong một tệp</strong>.</li>"
         "<li>Nếu dùng máy chung, sau khi đã gửi tệp, hãy bấm <strong>Xóa bài làm trên máy này</strong>.</li>"
         "</ol>"
         '<button type="button" class="cg-exam-clear">Xóa bài làm trên máy này</button>'

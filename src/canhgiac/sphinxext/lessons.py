@@ -12,7 +12,8 @@ same data and drawing code, working in the browser with no kernel and no network
 (static/canhgiac-lessons.js): the scenario simulator, the drawn figures, the
 "find the traces" exercise (checked like the self-check questions, by
 canhgiac.js), and the report helper's form.  Before the first one, a note says
-how to open the notebook in JupyterLab.  In JupyterLab, the learner sees only
+that the page needs nothing installed, and that a hosted course gives a link to
+the notebook (the commands for one's own machine are in the trainer's guide).  In JupyterLab, the learner sees only
 the cell's code, which shows the ipywidgets version (canhgiac.lessons.widgets).
 
 The figures are drawn into _static/lessons/ when the build finishes.
@@ -88,7 +89,7 @@ STEPS_ALT = (
 def paste_steps(root: str) -> str:
     return (
         '<figure class="cg-lesson cg-lesson-figure">'
-        f"{_img(root, 'cat-ghep-cac-buoc.png', STEPS_ALT, 976, 780)}"
+        f"{_img(root, 'cat-ghep-cac-buoc.png', STEPS_ALT, *faces.STEPS_SIZE)}"
         "<figcaption>Các bước cắt ghép một khuôn mặt. Mọi hình trong bài đều là hình vẽ, không phải ảnh chụp "
         "người thật.</figcaption></figure>"
     )
@@ -101,10 +102,9 @@ def traces(root: str) -> str:
         + _img(
             root,
             f"dau-vet-{t.id}.png",
-            f"Hai hình phóng to vùng khuôn mặt: bên trái có dấu vết “{t.label.lower()}”, bên phải ghép khéo "
+            f"Hai hình phóng to vùng khuôn mặt: ở trên có dấu vết “{t.label.lower()}”, ở dưới ghép khéo "
             f"hơn. {t.shown}",
-            640,
-            345,
+            *faces.TRACE_SIZE,
         )
         + f"<figcaption>Trong hình: {escape(t.shown)}</figcaption></figure></div>"
         for t in faces.TRACES
@@ -221,33 +221,23 @@ DEPENDENCIES = {
 
 
 def jupyterlab_note(docname: str) -> nodes.Node:
-    """A note on opening the page's notebook in JupyterLab; the page itself needs nothing installed."""
-    notebook = f"{docname}.ipynb"
+    """A note that the page needs nothing installed, and where its notebook is for a hosted course.
 
-    def para(*parts) -> nodes.paragraph:
-        p = nodes.paragraph()
-        for part in parts:
-            p += nodes.literal(part[1], part[1]) if isinstance(part, tuple) else nodes.Text(part)
-        return p
-
-    steps = nodes.enumerated_list(enumtype="arabic", prefix="", suffix=".")
-    for parts in (
-        ("Trong thư mục khóa học, chạy ", ("code", "make install"), " (chỉ cần làm một lần)."),
-        ("Mở sổ tay bằng lệnh ", ("code", f".venv/bin/jupyter lab {notebook}"), "."),
-        ("Trong JupyterLab, chọn Run › Run All Cells để chạy mọi ô; bài thực hành hiện ra ngay dưới ô mã.",),
-    ):
-        item = nodes.list_item()
-        item += para(*parts)
-        steps += item
-    note = nodes.admonition(classes=["tip", "cg-jupyterlab-note"])
-    note += nodes.title("", "Mở bài thực hành trong JupyterLab")
-    note += para(
-        "Bài thực hành trên trang này chạy ngay trong trình duyệt, không cần cài đặt gì và không gửi dữ liệu đi "
-        "đâu. Bài cũng có ở dạng sổ tay Jupyter (",
-        ("code", notebook),
-        ") để làm trong JupyterLab, với cùng nội dung:",
+    No commands: learners never install anything.  How to open a notebook on a
+    machine of one's own is in the trainer's guide (book/phu-luc/huong-dan-can-bo.md).
+    """
+    notebook = f"{docname.rsplit('/', 1)[-1]}.ipynb"
+    para = nodes.paragraph()
+    para += nodes.Text(
+        "Bài thực hành trên trang này chạy ngay trong trình duyệt, không cần cài đặt gì và không gửi dữ liệu "
+        "đi đâu. Nếu cơ quan, đơn vị tổ chức khóa học trực tuyến trên JupyterLab, cán bộ phụ trách sẽ gửi "
+        "anh, chị đường dẫn để mở bài này ở dạng sổ tay ("
     )
-    note += steps
+    para += nodes.literal(notebook, notebook)
+    para += nodes.Text("), với cùng nội dung.")
+    note = nodes.admonition(classes=["tip", "cg-jupyterlab-note"])
+    note += nodes.title("", "Bài thực hành trong JupyterLab")
+    note += para
     return note
 
 

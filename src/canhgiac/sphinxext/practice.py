@@ -20,9 +20,10 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from canhgiac.bank import Bank, Question, load_bank
+from canhgiac.bank import Bank, Option, Question, load_bank
 from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.datafile import DataError
+from canhgiac.quiz.order import option_order
 from canhgiac.text import html_lines
 
 
@@ -33,21 +34,39 @@ def _answerhtml_lines(q: Question) -> str:
     return "; ".join(texts[a] for a in q.answer)
 
 
+# The self-checks' options are shuffled by the quizzes' rule (canhgiac.quiz.order) under this
+# name instead of a learner's ID: the same order on every build and for every reader, and one
+# that does not follow the bank, where the right option is often first.
+PRACTICE_ORDER_KEY = "tu-kiem-tra"
+
+
+def shown_options(q: Question) -> list[Option]:
+    """The options in the order the page shows them: shuffled, never the right order of steps; Đúng, Sai kept."""
+    if q.kind == "truefalse":
+        return list(q.options)
+    by_id = {o.id: o for o in q.options}
+    ids = option_order(PRACTICE_ORDER_KEY, q.id, [o.id for o in q.options])
+    if q.kind == "order" and ids == list(q.answer):
+        ids = ids[1:] + ids[:1]  # the steps already in order would be the answer
+    return [by_id[i] for i in ids]
+
+
 def _options_html(q: Question, base: str) -> str:
+    options = shown_options(q)
     if q.kind == "order":
         positions = "".join(f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1))
         items = "".join(
             f'<li><label for="{base}-{o.id}">{html_lines(o.text)}</label>'
             f'<select id="{base}-{o.id}" data-option="{o.id}">'
             f'<option value="">Chọn thứ tự</option>{positions}</select></li>'
-            for o in q.options
+            for o in options
         )
         return f'<ul class="cg-options cg-order">{items}</ul>'
     control = "checkbox" if q.kind == "multiple" else "radio"
     items = "".join(
         f'<li><input type="{control}" id="{base}-{o.id}" name="{base}" value="{o.id}">'
         f'<label for="{base}-{o.id}">{html_lines(o.text)}</label></li>'
-        for o in q.options
+        for o in options
     )
     return f'<ul class="cg-options">{items}</ul>'
 

@@ -5,8 +5,13 @@ systems that send decomposed Unicode.  Sphinx has no Vietnamese search
 language, so the English stemmer would index "lừa" and "lua" as different
 words.  This language folds every indexed word and every query word to its
 base letters, in Python when indexing and in the browser when searching.
+
+The search page also gets static/canhgiac-search.js: numbers ("113",
+"0918.340.491") are searched for, quiz pages rank below the chapters, and each
+result shows its section's heading and the sentence around the match.
 """
 
+from sphinx.application import Sphinx
 from sphinx.search import SearchLanguage
 
 from canhgiac.text import fold
@@ -43,3 +48,14 @@ function splitQuery(query) {
 
     def stem(self, word: str) -> str:
         return fold(word)
+
+
+def _search_page_script(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    if pagename == "search":
+        app.add_js_file("canhgiac-search.js", loading_method="defer")
+
+
+def setup(app: Sphinx) -> None:
+    app.add_search_language(SearchVietnamese)
+    # Before assets.py filters the page's files (priority 500), so that ours is kept.
+    app.connect("html-page-context", _search_page_script, priority=400)

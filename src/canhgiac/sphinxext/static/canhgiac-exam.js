@@ -10,6 +10,12 @@
  * for multiple answers the chosen IDs in the bank's order; for ordering
  * questions the steps placed so far, by position.
  * Options are shown in the learner's order, by the rule of canhgiac.quiz.order.
+ * After "Nộp bài" the page offers to send the file through the phone's share sheet
+ * (Web Share API, where navigator.canShare says files can be shared), or short steps
+ * to attach it; each handed-in file is kept in local storage, so that the quizzes
+ * handed in on this device can be sent as one file, <learner ID>_tat-ca.json:
+ *   {"learner", "name", "saved_at", "quizzes": [<each quiz's file>, ...]}
+ * which `canhgiac collect` reads as the separate files.
  * No library: it works offline once the page has loaded.
  *
  * On the hosted course (the book served by the course service `khoa-hoc` behind
@@ -21,7 +27,7 @@
  * the service store it once however often it is sent.  The page then shows
  * "đang chấm" and, once graded, the score, whether it passed and the feedback
  * from api/results (which never holds the key).  Without the service (the static
- * book) the page asks for nothing but api/me, and keeps the download path. */
+ * book: no cookie of the service) it makes no request, and keeps the download path. */
 (() => {
   "use strict";
 
@@ -30,6 +36,9 @@
 
   const assignment = form.dataset.assignment;
   const STORAGE_KEY = `canhgiac:bai-kiem-tra:${assignment}`;
+  // The file last handed in, per quiz: what "Nộp tất cả trong một tệp" puts together.
+  const HANDED_IN_PREFIX = "canhgiac:da-nop:";
+  const HANDED_IN_KEY = `${HANDED_IN_PREFIX}${assignment}`;
   // The roster's rule for learner IDs (canhgiac.roster.read.ID_PATTERN).
   const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
   const MESSAGES = {
@@ -38,6 +47,9 @@
       "Mã học viên chỉ gồm chữ cái không dấu, chữ số và các dấu . _ - (không có dấu cách), " +
       "bắt đầu bằng chữ cái hoặc chữ số.",
     nameMissing: "Hãy nhập họ và tên.",
+    nameOneWord:
+      "Họ và tên mới có một chữ. Anh, chị hãy ghi đầy đủ họ, tên đệm và tên (ví dụ Nguyễn Thị Lan), " +
+      "như sẽ ghi trên giấy chứng nhận. Nếu tên của anh, chị đúng là như vậy, hãy bấm “Nộp bài” lần nữa.",
     storageOff:
       "Trình duyệt này không cho lưu tạm bài làm: hãy làm bài liền một lần và bấm “Nộp bài” trước khi đóng trang.",
   };
@@ -48,6 +60,11 @@
   const warning = form.querySelector(".cg-exam-warning");
   const status = form.querySelector(".cg-exam-status");
   const clearButton = document.querySelector(".cg-exam-clear");
+  const after = form.querySelector(".cg-exam-after");
+  const shareButton = form.querySelector(".cg-exam-share");
+  const phoneSteps = form.querySelector(".cg-exam-phone-steps");
+  const allBox = form.querySelector(".cg-exam-all");
+  const allButton = form.querySelector(".cg-exam-all-button");
 
   // ---------------------------------------------------------------- the learner's order of options
 
@@ -155,8 +172,15 @@
     return found;
   }
 
+  /** Answered: a choice made; for an ordering question, every step placed, each at its own position. */
+  function isAnswered(q) {
+    if (q.kind !== "order") return readQuestion(q).length > 0;
+    const values = [...q.fieldset.querySelectorAll("select[data-option]")].map((s) => s.value);
+    return values.every(Boolean) && new Set(values).size === values.length;
+  }
+
   function showProgress() {
-    const done = questions.filter((q) => readQuestion(q).length).length;
+    const done = questions.filter(isAnswered).length;
     for (const line of progressLines) line.textContent = `Đã trả lời ${done}/${questions.length} câu`;
   }
 
@@ -218,11 +242,12 @@
 
   // ---------------------------------------------------------------- handing in
 
-  function fieldError(input, message) {
+  function fieldError(input, message, gentle = false) {
     const error = form.querySelector(`#${input.id}-error`);
     error.textContent = message || "";
     error.hidden = !message;
-    if (message) input.setAttribute("aria-invalid", "true");
+    error.classList.toggle("cg-exam-gentle", gentle);
+    if (message && !gentle) input.setAttribute("aria-invalid", "true");
     else input.removeAttribute("aria-invalid");
     return !message;
   }
@@ -234,11 +259,20 @@
   }
 
   const nameProblem = () => (nameInput.value.trim() ? "" : MESSAGES.nameMissing);
+  const words = (text) => text.trim().split(/\s+/).filter(Boolean).length;
+  let oneWordNameAsked = ""; // the one-word name already asked about: a second "Nộp bài" keeps it
 
   /** Show what is wrong with the ID and the name; move the focus to the first field to correct. */
   function checkLearner() {
     const idOk = fieldError(learnerInput, learnerProblem());
-    const nameOk = fieldError(nameInput, nameProblem());
+    let nameOk = fieldError(nameInput, nameProblem());
+    const name = nameInput.value.trim();
+    if (idOk && nameOk && words(name) === 1 && oneWordNameAsked !== name) {
+      // A gentle question, not an error: some names are one word.
+      oneWordNameAsked = name;
+      fieldError(nameInput, MESSAGES.nameOneWord, true);
+      nameOk = false;
+    }
     if (!idOk) learnerInput.focus();
     else if (!nameOk) nameInput.focus();
     return idOk && nameOk;
@@ -332,11 +366,18 @@
       return;
     }
     const fileName = `${learner}_${assignment}.json`;
-    download(fileName, `${JSON.stringify(submission, null, 2)}\n`);
+    const text = `${JSON.stringify(submission, null, 2)}\n`;
+    download(fileName, text);
     store();
+    try {
+      window.localStorage.setItem(HANDED_IN_KEY, JSON.stringify(submission));
+    } catch {
+      // storage off: only the combined file is missed
+    }
     status.textContent =
       `Đã lưu tệp bài làm ${fileName} lúc ${clock(new Date())}. ` +
       "Hãy gửi tệp này cho cán bộ phụ trách theo hướng dẫn bên dưới.";
+    offerSending(fileName, text);
   }
 
 
@@ -545,6 +586,97 @@
     // Offline when the page opened from the browser's cache: try again when the network returns.
     if (readOutbox().length) window.addEventListener("online", detectHosted, { once: true });
   }
+  // ---------------------------------------------------------------- sending from a phone
+
+  let toShare = null; // the file that the share button sends
+
+  function jsonFile(fileName, text) {
+    return new File([text], fileName, { type: "application/json" });
+  }
+
+  /** True where the browser can hand a file to the phone's share sheet (Web Share API level 2). */
+  function canShareFile(file) {
+    try {
+      return typeof navigator.share === "function" && typeof navigator.canShare === "function" &&
+        navigator.canShare({ files: [file] });
+    } catch {
+      return false;
+    }
+  }
+
+  function offerSending(fileName, text) {
+    const file = jsonFile(fileName, text);
+    toShare = file;
+    const share = canShareFile(file);
+    shareButton.hidden = !share;
+    phoneSteps.hidden = share;
+    for (const code of phoneSteps.querySelectorAll(".cg-exam-file-name")) code.textContent = fileName;
+    after.hidden = false;
+    offerAll();
+  }
+
+  shareButton?.addEventListener("click", async () => {
+    if (!toShare) return;
+    try {
+      await navigator.share({ files: [toShare], title: toShare.name });
+      status.textContent = `Đã mở mục chia sẻ để gửi tệp ${toShare.name}.`;
+    } catch (error) {
+      if (error && error.name === "AbortError") return; // the learner closed the share sheet
+      shareButton.hidden = true;
+      phoneSteps.hidden = false;
+      status.textContent = "Không mở được mục chia sẻ. Hãy gửi tệp theo các bước dưới đây.";
+    }
+  });
+
+  /** The files handed in on this device by this learner, one per quiz (the latest), in the quizzes' order. */
+  function handedIn(learner) {
+    const found = [];
+    try {
+      for (let i = 0; i < window.localStorage.length; i++) {
+        const key = window.localStorage.key(i);
+        if (!key || !key.startsWith(HANDED_IN_PREFIX)) continue;
+        const file = JSON.parse(window.localStorage.getItem(key) || "null");
+        if (file && typeof file === "object" && typeof file.learner === "string" &&
+            file.learner.toLowerCase() === learner.toLowerCase() && file.answers) {
+          found.push(file);
+        }
+      }
+    } catch {
+      return [];
+    }
+    return found.sort((a, b) => String(a.assignment).localeCompare(String(b.assignment)));
+  }
+
+  function offerAll() {
+    const learner = learnerInput.value.trim();
+    const files = learner ? handedIn(learner) : [];
+    allBox.hidden = files.length < 2;
+    if (files.length < 2) return;
+    const name = `${learner}_tat-ca.json`;
+    allBox.querySelector(".cg-exam-all-text").textContent =
+      `Anh, chị đã nộp ${files.length} bài trên máy này. Có thể gửi tất cả trong một tệp, ${name}, ` +
+      "thay cho từng tệp riêng.";
+    allButton.textContent = `Nộp tất cả ${files.length} bài trong một tệp`;
+  }
+
+  allButton?.addEventListener("click", () => {
+    const learner = learnerInput.value.trim();
+    const files = handedIn(learner);
+    if (files.length < 2) return;
+    const combined = {
+      learner,
+      name: nameInput.value.trim().replace(/\s+/g, " ").normalize("NFC"),
+      saved_at: isoNow(),
+      quizzes: files,
+    };
+    const fileName = `${learner}_tat-ca.json`;
+    const text = `${JSON.stringify(combined, null, 2)}\n`;
+    download(fileName, text);
+    status.textContent =
+      `Đã lưu tệp ${fileName} (${files.length} bài) lúc ${clock(new Date())}. ` +
+      "Hãy gửi tệp này cho cán bộ phụ trách.";
+    offerSending(fileName, text);
+  });
 
   // ---------------------------------------------------------------- events
 
@@ -572,6 +704,9 @@
       fieldError(learnerInput, learnerProblem());
     }
     if (event.target === nameInput && nameInput.hasAttribute("aria-invalid")) fieldError(nameInput, nameProblem());
+    else if (event.target === nameInput && oneWordNameAsked && nameInput.value.trim() !== oneWordNameAsked) {
+      fieldError(nameInput, ""); // the question about a one-word name is answered by the change
+    }
     if (!warning.hidden && event.target.closest(".cg-exam-question")) hideWarning();
     showProgress();
     store();
@@ -581,6 +716,7 @@
     if (!window.confirm("Xóa mã học viên, họ tên và mọi câu trả lời của bài này khỏi máy này?")) return;
     try {
       window.localStorage.removeItem(STORAGE_KEY);
+      window.localStorage.removeItem(HANDED_IN_KEY);
     } catch {
       // nothing stored
     }
@@ -589,6 +725,8 @@
     hideWarning();
     putInOrder("");
     showProgress();
+    after.hidden = true;
+    toShare = null;
     status.textContent = "Đã xóa bài làm của bài này khỏi máy này.";
   });
 

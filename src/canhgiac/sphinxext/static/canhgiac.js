@@ -1,4 +1,6 @@
 /* Self-check questions of the Cảnh giác book (rendered by canhgiac.sphinxext.practice).
+ * A wrong first try says so and lets the learner try again; the explanation (and the
+ * answer) shows after a right answer or a second wrong one.
  * Works offline, with no kernel: each <form class="cg-quiz"> carries its answer
  * (practice questions only; graded ones never reach the book). */
 (() => {
@@ -6,6 +8,7 @@
 
   const MESSAGES = {
     right: "✓ Đúng rồi!",
+    wrongFirst: "✗ Chưa đúng. Anh, chị hãy thử lại: chọn lại rồi bấm “Kiểm tra” (giải thích hiện ra sau lần thử thứ hai).",
     wrong: "✗ Chưa đúng. Hãy đọc giải thích bên dưới.",
     empty: "Chưa chọn đáp án nào.",
     orderIncomplete: "Hãy chọn thứ tự cho tất cả các bước.",
@@ -44,8 +47,13 @@
     }
     const right = isRight(form.dataset.kind, ids, JSON.parse(form.dataset.answer));
     form.classList.add(right ? "cg-right" : "cg-wrong");
-    feedback.textContent = right ? MESSAGES.right : MESSAGES.wrong;
-    explanation.hidden = false;
+    // A wrong first try can be tried again before the explanation gives the answer away.
+    const tries = Number(form.dataset.wrongTries || 0) + (right ? 0 : 1);
+    form.dataset.wrongTries = String(tries);
+    const reveal = right || tries >= 2 || form.dataset.revealed === "1";
+    if (reveal) form.dataset.revealed = "1";
+    feedback.textContent = right ? MESSAGES.right : reveal ? MESSAGES.wrong : MESSAGES.wrongFirst;
+    explanation.hidden = !reveal;
   }
 
   document.addEventListener("submit", (event) => {
