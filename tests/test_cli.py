@@ -32,9 +32,7 @@ def test_the_help_of_every_command_is_in_vietnamese():
         assert text.startswith("cách dùng: canhgiac"), path
         assert "tùy chọn:" in text and "in hướng dẫn này rồi thoát" in text, path
         assert not [word for word in ENGLISH if word in text], (path, text)
-        assert parser.description and parser.description[0].isupper(), (
-            f"`canhgiac {' '.join(path)}` has no description"
-        )
+        assert parser.description and parser.description[0].isupper(), f"`canhgiac {' '.join(path)}` has no description"
 
 
 @pytest.mark.parametrize(
@@ -88,9 +86,7 @@ def test_assign_again_says_what_it_changed_and_how_to_release_it(tmp_path, capsy
     assert "nbgrader generate_assignment '*' --force" in first and "db_url" in first
 
     changed = notebooks[0]
-    changed.write_text(
-        changed.read_text(encoding="utf-8").replace("Bài kiểm tra", "Bài cũ"), encoding="utf-8"
-    )
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Bài kiểm tra", "Bài cũ"), encoding="utf-8")
     assert main(["assign", "--course", str(course)]) == 0
     again = capsys.readouterr().out
     assert "Đã tạo" not in again and "db_url" not in again
@@ -101,18 +97,14 @@ def test_assign_again_says_what_it_changed_and_how_to_release_it(tmp_path, capsy
 
 def test_the_generated_config_is_in_vietnamese_with_working_examples(tmp_path):
     """Is the generated nbgrader_config.py commented in Vietnamese, and does each commented example work once uncommented?"""
-    assert (
-        "configure(get_config(), __file__)  # noqa: F821 - nbgrader provides get_config\n" in CONFIG_FILE_TEXT
-    )
+    assert "configure(get_config(), __file__)  # noqa: F821 - nbgrader provides get_config\n" in CONFIG_FILE_TEXT
     comments = [line for line in CONFIG_FILE_TEXT.splitlines() if line.startswith("#") and "noqa" not in line]
     assert "Cấu hình nbgrader của khóa học Cảnh giác" in comments[0]
     assert any("TRƯỚC lần chạy nbgrader generate_assignment đầu tiên" in line for line in comments)
     (tmp_path / "nbgrader_config.py").write_text(CONFIG_FILE_TEXT, encoding="utf-8")
     assert Course(tmp_path).rules.pass_mark == 0.8 and Course(tmp_path).db_url.startswith("sqlite:///")
 
-    uncommented = "\n".join(
-        line[2:] if line.startswith("# c.") else line for line in CONFIG_FILE_TEXT.splitlines()
-    )
+    uncommented = "\n".join(line[2:] if line.startswith("# c.") else line for line in CONFIG_FILE_TEXT.splitlines())
     (tmp_path / "nbgrader_config.py").write_text(uncommented, encoding="utf-8")
     course = Course(tmp_path)
     rules = course.rules

@@ -100,9 +100,7 @@ def test_every_quiz_has_its_page_in_the_book():
     part = next(p for p in toc["parts"] if p["caption"] == "Bài kiểm tra")
     files = [c["file"] for c in part["chapters"]]
     captions = [p["caption"] for p in toc["parts"]]
-    assert captions[-2:] == ["Bài kiểm tra", "Phụ lục"], (
-        "the quizzes come after the lessons, before the appendix"
-    )
+    assert captions[-2:] == ["Bài kiểm tra", "Phụ lục"], "the quizzes come after the lessons, before the appendix"
     bank = load_bank(ROOT / "quizzes" / "bank")
     for assignment in filter(bank.graded, bank.assignments()):
         assert f"book/kiem-tra/{assignment}" in files, f"no page for {assignment} in _toc.yml"

@@ -194,9 +194,7 @@ def report(request, generated, tmp_path_factory):
     db, data = generated
     course = tmp_path_factory.mktemp(f"course-{request.param}")
     (course / "gradebook.db").write_bytes(db.read_bytes())
-    (course / "nbgrader_config.py").write_text(
-        f'c.CourseRules.attempt = "{request.param}"\n', encoding="utf-8"
-    )
+    (course / "nbgrader_config.py").write_text(f'c.CourseRules.attempt = "{request.param}"\n', encoding="utf-8")
     for quiz in data.quizzes:
         release_notebook(course, quiz, TITLES[quiz])
     out = course / "bao-cao"
@@ -212,10 +210,7 @@ def release_notebook(course: Path, quiz: str, title: str) -> None:
     """release/<quiz>/quiz.ipynb as `canhgiac assign` and nbgrader make it: the title heads its first cell."""
     folder = course / "release" / quiz
     folder.mkdir(parents=True)
-    cells = [
-        nbformat.v4.new_markdown_cell(f"# {title}\n\nBài kiểm tra có 6 câu."),
-        nbformat.v4.new_code_cell(""),
-    ]
+    cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nBài kiểm tra có 6 câu."), nbformat.v4.new_code_cell("")]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "quiz.ipynb")
 
 
@@ -269,9 +264,7 @@ def test_every_learner_row_holds_the_scores_that_count(report):
     assert set(rows) == set(data.learner_ids())
     if mode == "best":  # the data must have retakes that beat the latest attempt, or this proves nothing
         latest = Expect(data, "latest")
-        assert any(
-            expect.total(lid, q) > latest.total(lid, q) for lid in data.latest for q in data.latest[lid]
-        )
+        assert any(expect.total(lid, q) > latest.total(lid, q) for lid in data.latest for q in data.latest[lid])
     for lid, row in rows.items():
         for quiz in expect.quizzes:
             assert close(row[TITLES[quiz]], expect.total(lid, quiz), 1e-9), (lid, quiz, row[TITLES[quiz]])
@@ -476,11 +469,7 @@ def test_the_html_report_opens_offline_and_shows_its_tables(report, browser):
         assert not errors, errors
         assert page.locator("html").get_attribute("lang") == "vi"
         captions = page.locator("caption").all_inner_texts()
-        for title in (
-            "Hoàn thành và đạt theo cơ quan",
-            "Hoàn thành và đạt theo xã",
-            "Phân tích từng câu hỏi",
-        ):
+        for title in ("Hoàn thành và đạt theo cơ quan", "Hoàn thành và đạt theo xã", "Phân tích từng câu hỏi"):
             assert title in captions
         assert page.locator("th[scope=col]").count() > 20
         images = page.locator("img")
@@ -544,16 +533,7 @@ def test_the_report_reads_the_same_figures_from_postgresql(postgres_server, gene
     db, _ = generated
     url = postgres_server.create_database(f"report_{mode}")
     generate_gradebook(  # the same arguments and seed as the `generated` fixture: the same data
-        url,
-        45,
-        quizzes=3,
-        questions=6,
-        seed=11,
-        agencies=4,
-        communes=3,
-        unrostered=2,
-        earlier_attempts=0.4,
-        manual_scores=True,
+        url, 45, quizzes=3, questions=6, seed=11, agencies=4, communes=3, unrostered=2, earlier_attempts=0.4, manual_scores=True
     )
     tables = {}
     for name, db_url in (("postgresql", url), ("sqlite", f"sqlite:///{db}")):

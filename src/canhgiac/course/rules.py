@@ -1,8 +1,8 @@
 """The course's rules for passing, set in the course's nbgrader_config.py like nbgrader's own settings.
 
-c.CourseRules.pass_mark = 0.8
-c.CourseRules.require_chapter_quizzes = False
-c.CourseRules.attempt = "latest"
+    c.CourseRules.pass_mark = 0.8
+    c.CourseRules.require_chapter_quizzes = False
+    c.CourseRules.attempt = "latest"
 """
 
 from traitlets import Bool, Enum, Float, Unicode

@@ -111,9 +111,7 @@ def dashboard(course_dir: str | None = None) -> widgets.Widget:
         )
     agency = widgets.Dropdown(options=[ALL, *data.agencies()], description="Cơ quan")
     commune = widgets.Dropdown(options=[ALL, *data.communes()], description="Xã")
-    quiz = widgets.Dropdown(
-        options=[(ALL, ALL), *((data.title(q), q) for q in data.quiz_names)], description="Bài"
-    )
+    quiz = widgets.Dropdown(options=[(ALL, ALL), *((data.title(q), q) for q in data.quiz_names)], description="Bài")
 
     def communes_of(change) -> None:
         chosen = None if change["new"] == ALL else change["new"]

@@ -100,9 +100,9 @@ def _nbgrader_attempts() -> Select:
         cast(func.coalesce(totals.c.score, 0.0), Float).label("score"),
         cast(null(), Float).label("max_score"),  # the quiz's, from its cells
     ).select_from(
-        submitted_assignment.join(
-            assignment, assignment.c.id == submitted_assignment.c.assignment_id
-        ).outerjoin(totals, totals.c.key == submitted_assignment.c.id)
+        submitted_assignment.join(assignment, assignment.c.id == submitted_assignment.c.assignment_id).outerjoin(
+            totals, totals.c.key == submitted_assignment.c.id
+        )
     )
 
 
@@ -163,9 +163,7 @@ def counting_attempts(best: bool, with_kept: bool):
         )
         .label("rank"),
     ).subquery("ranked")
-    counting = (
-        select(*[ranked.c[name] for name in COUNTING_COLUMNS]).where(ranked.c.rank == 1).subquery("counting")
-    )
+    counting = select(*[ranked.c[name] for name in COUNTING_COLUMNS]).where(ranked.c.rank == 1).subquery("counting")
     return counting, grades.union_all(_kept_grades()).subquery("grades")
 
 
@@ -276,10 +274,7 @@ def _titled(course: Course, quizzes: list[Quiz], final: str) -> list[Quiz]:
     """The quizzes with their titles; two quizzes of the same title are told apart by their ids."""
     titles = {q.name: quiz_title(course, q.name, final) for q in quizzes}
     repeated = {t for t in titles.values() if list(titles.values()).count(t) > 1}
-    return [
-        replace(q, title=f"{titles[q.name]} ({q.name})" if titles[q.name] in repeated else titles[q.name])
-        for q in quizzes
-    ]
+    return [replace(q, title=f"{titles[q.name]} ({q.name})" if titles[q.name] in repeated else titles[q.name]) for q in quizzes]
 
 
 def _has_database(db_url: str) -> bool:
@@ -295,11 +290,7 @@ def read_course(course: Course) -> CourseData:
     texts, bank_points = _bank(course)
     released = course.released_assignments() if course.folder("release").is_dir() else []
     if not _has_database(course.db_url):
-        quizzes = _titled(
-            course,
-            [Quiz(n, float(sum(bank_points.get(n, {}).values()))) for n in released],
-            rules.final_assignment,
-        )
+        quizzes = _titled(course, [Quiz(n, float(sum(bank_points.get(n, {}).values()))) for n in released], rules.final_assignment)
         return CourseData(
             quizzes=tuple(quizzes), final=rules.final_assignment, has_gradebook=False, question_texts=texts
         )
@@ -371,10 +362,7 @@ def _read(conn, tables, released, rules, texts, bank_points) -> CourseData:
         )
         key = (quiz, question, agency, commune)
         sums[key] = sums[key] + part if key in sums else part
-    ordered = sorted(
-        learners.values(),
-        key=lambda lr: (sort_key(lr.agency), sort_key(lr.commune), sort_key(lr.full_name), lr.id),
-    )
+    ordered = sorted(learners.values(), key=lambda lr: (sort_key(lr.agency), sort_key(lr.commune), sort_key(lr.full_name), lr.id))
     return CourseData(
         learners=tuple(ordered),
         quizzes=tuple(quizzes),

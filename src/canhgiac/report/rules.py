@@ -41,7 +41,9 @@ class Status:
     passed: bool  # the final test (and, when required, every chapter quiz) reached the pass mark
 
 
-def learner_status(results: Mapping[str, Result], quizzes: Sequence[str], rules: CourseRules) -> Status:
+def learner_status(
+    results: Mapping[str, Result], quizzes: Sequence[str], rules: CourseRules
+) -> Status:
     """A learner's status from the counting attempt of each quiz handed in.
 
     Completed: every quiz of the course handed in.  Passed: the final test reaches

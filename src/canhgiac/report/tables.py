@@ -38,7 +38,6 @@ SEPARATOR = "; "
 TEXT_LENGTH = 90
 BINS = 10
 
-
 @dataclass(frozen=True)
 class Shares:
     """Quizzes and a learner's score on each in %, as one cell: 'Bài kiểm tra cuối khóa (52.9%)'."""
@@ -48,8 +47,7 @@ class Shares:
     def text(self, decimal: str = ".") -> str:
         """The cell's text, with `decimal` as decimal mark: '.' for CSV, ',' for HTML."""
         return SEPARATOR.join(
-            title if share is None else f"{title} ({vi_percent(share, decimal)})"
-            for title, share in self.items
+            title if share is None else f"{title} ({vi_percent(share, decimal)})" for title, share in self.items
         )
 
     def __str__(self) -> str:
@@ -125,12 +123,12 @@ def quizzes_table(data: CourseData, rules: CourseRules) -> Table:
     ids = {lr.id for lr in data.learners}
     rows = []
     for quiz in data.quizzes:
-        results = [
-            by_quiz[quiz.name] for lid, by_quiz in data.results.items() if lid in ids and quiz.name in by_quiz
-        ]
+        results = [by_quiz[quiz.name] for lid, by_quiz in data.results.items() if lid in ids and quiz.name in by_quiz]
         handed = len(results)
         passed = sum(rules.passes(r.score, r.max_score) for r in results)
-        mean = percent(sum(r.score / r.max_score for r in results if r.max_score), handed) if handed else None
+        mean = (
+            percent(sum(r.score / r.max_score for r in results if r.max_score), handed) if handed else None
+        )
         rows.append(
             (
                 quiz.name,

@@ -106,9 +106,7 @@ def write_report(course: Course, out: Path, today: date | None = None) -> Writte
     tables = {t.name: t for t in table_list}
     charts = all_charts(tables, rules.pass_mark, settings)
 
-    files = (
-        [f"{t.name}.csv" for t in table_list] + [XLSX_FILE] + [f"{CHARTS_DIR}/{name}.png" for name in charts]
-    )
+    files = [f"{t.name}.csv" for t in table_list] + [XLSX_FILE] + [f"{CHARTS_DIR}/{name}.png" for name in charts]
     for table in table_list:
         _write(out / f"{table.name}.csv", csv_bytes(table))
     _write(out / XLSX_FILE, xlsx_bytes(table_list))
