@@ -362,7 +362,9 @@ def test_jupyterlab_runs_as_the_learner_and_the_voila_quiz_hands_in(hub, browser
     context = browser.new_context()
     try:
         page = context.new_page()
-        page.goto(f"{hub.url}/hub/login")
+        # Signed in on the way: the hub's login page, then to the spawn page, then to the quiz as a Voilà app.
+        quiz_app = quote("/user/cb008/voila/render/bai-kiem-tra/intro/quiz.ipynb", safe="")
+        page.goto(f"{hub.url}/hub/login?next={quote(f'/hub/spawn?next={quiz_app}', safe='')}")
         page.get_by_label("Mã học viên (tên đăng nhập)").fill("CB008")
         page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords["CB008"])
         page.get_by_role("button", name="Đăng nhập").click()
@@ -370,9 +372,6 @@ def test_jupyterlab_runs_as_the_learner_and_the_voila_quiz_hands_in(hub, browser
         page.get_by_label("Mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
         page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
         page.get_by_role("button", name="Đổi mật khẩu và vào học").click()
-        page.wait_for_url("**/services/khoa-hoc/**")
-        quiz_app = quote("/user/cb008/voila/render/bai-kiem-tra/intro/quiz.ipynb", safe="")
-        page.goto(f"{hub.url}/hub/spawn?next={quiz_app}", timeout=180_000)
         page.wait_for_url("**/user/cb008/voila/render/**", timeout=180_000)
         save = page.get_by_role("button", name="Lưu bài làm")
         save.wait_for(timeout=180_000)
