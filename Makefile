@@ -3,6 +3,7 @@
 #                  (JupyterHub, its proxy, the course service, a grader) at http://127.0.0.1:8000
 #   make serve   - the static book alone, at the same address
 #   make test    - install what the tests need (Chromium too) and run them
+#   make test-fast - the unit tests only (pytest -m "not slow"), in under a minute
 # Both work on a fresh machine with Python 3.11+; everything goes into .venv.
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ PORT   ?= 8000
 # A warning is an error: a broken reference or a missing fact fails the build.
 JB_STRICT := -W -n --keep-going
 
-.PHONY: install course book serve quizzes test test-deps lint bench clean
+.PHONY: install course book serve quizzes test test-fast test-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,9 +78,16 @@ test-deps: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
+# The whole suite, as CI runs it.
 test: test-deps lint
 	$(BIN)/pytest
+
+# The fast tier, for the edit-test loop: no Chromium, PostgreSQL, JupyterLab, kernel, nbgrader
+# command or book build (the marks in pyproject.toml; tests/conftest.py adds them); under a minute.
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
 
 bench: install test-deps
 	$(BIN)/python benchmarks/book.py

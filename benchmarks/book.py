@@ -51,10 +51,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
+from chromium import CHROMIUM_ARGS, chromium_executable
 from markdown_table import markdown_table  # beside this script
 from playwright.sync_api import Browser, sync_playwright
 
-from canhgiac.browser import CHROMIUM_ARGS, chromium_executable
 from canhgiac.serve import make_server
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ the scores of every learner and quiz; this measures it at growing sizes.
 
 SETUP (not timed)  for each size N, a SQLite gradebook in a temporary folder
        with 5 quizzes of 10 questions and N learners with pseudo-random scores
-       (canhgiac.report.synthetic: bulk inserts into nbgrader's tables, about
+       (benchmarks/synthetic.py: bulk inserts into nbgrader's tables, about
        90% of the quizzes handed in, some retakes kept in canhgiac_attempt),
        in about N/100 agencies spread over N/400 communes.
 
@@ -43,10 +43,10 @@ from pathlib import Path
 
 from markdown_table import markdown_table  # beside this script
 from nbgrader.api import Gradebook, MissingEntry
+from synthetic import generate_gradebook
 
 from canhgiac.course import Course
 from canhgiac.report import read_course, write_report
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.tools import put_tools_on_path
 
 QUIZZES, QUESTIONS = 5, 10
@@ -100,7 +100,11 @@ def check(course: Course, loop_scores: dict[tuple[str, str], float]) -> list[str
     data = read_course(course)
     ours = {(lid, quiz): r.score for lid, by_quiz in data.results.items() for quiz, r in by_quiz.items()}
     problems = [f"{k}: report has no score, loop {v}" for k, v in loop_scores.items() if k not in ours]
-    problems += [f"{k}: report {ours[k]}, loop {v}" for k, v in loop_scores.items() if k in ours and abs(ours[k] - v) > 1e-9]
+    problems += [
+        f"{k}: report {ours[k]}, loop {v}"
+        for k, v in loop_scores.items()
+        if k in ours and abs(ours[k] - v) > 1e-9
+    ]
     problems += [f"{k}: report {v}, not in the loop" for k, v in ours.items() if k not in loop_scores]
     return problems
 
@@ -115,7 +119,13 @@ def run(loop_sizes: list[int], sizes: list[int], seed: int, log: Callable[[str],
             generated = time.perf_counter() - start
             log(f"  generated in {generated:.1f} s; writing the report")
             report, reading = time_report(course, Path(tmp) / f"report-{n}")
-            row = {"n": n, "generate": generated, "report": report, "reading": reading, "per_learner": report / n}
+            row = {
+                "n": n,
+                "generate": generated,
+                "report": report,
+                "reading": reading,
+                "per_learner": report / n,
+            }
             if n in loop_sizes:
                 log("  the Gradebook API loop, learner by learner")
                 loop, scores = time_loop(course)
@@ -126,12 +136,23 @@ def run(loop_sizes: list[int], sizes: list[int], seed: int, log: Callable[[str],
 
 
 def print_table(result: dict) -> None:
-    print(f"canhgiac report against the Gradebook API loop ({result['quizzes']} quizzes x {result['questions']} questions)\n")
+    print(
+        f"canhgiac report against the Gradebook API loop ({result['quizzes']} quizzes x {result['questions']} questions)\n"
+    )
     rows = [("learners", "report (s)", "reading (s)", "ms per learner", "loop (s)", "loop / report")]
     for r in result["results"]:
         loop = f"{r['loop']:.1f}" if "loop" in r else "-"
         ratio = f"{r['ratio']:.0f}x" if "ratio" in r else "-"
-        rows.append((f"{r['n']:,}", f"{r['report']:.2f}", f"{r['reading']:.2f}", f"{1000 * r['per_learner']:.2f}", loop, ratio))
+        rows.append(
+            (
+                f"{r['n']:,}",
+                f"{r['report']:.2f}",
+                f"{r['reading']:.2f}",
+                f"{1000 * r['per_learner']:.2f}",
+                loop,
+                ratio,
+            )
+        )
     markdown_table(rows)
     print("\nreading: the part of the report spent reading the gradebook (SQL aggregates)")
     for r in result["results"]:
@@ -145,8 +166,12 @@ def print_table(result: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loop-sizes", type=int, nargs="*", default=[500, 1000], help="sizes compared with the loop")
-    parser.add_argument("--sizes", type=int, nargs="*", default=[5000, 20000], help="sizes timed for the report alone")
+    parser.add_argument(
+        "--loop-sizes", type=int, nargs="*", default=[500, 1000], help="sizes compared with the loop"
+    )
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[5000, 20000], help="sizes timed for the report alone"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="100 and 200 with the loop, 2,000 alone")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")

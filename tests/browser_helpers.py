@@ -20,7 +20,7 @@ AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
-from canhgiac.browser import CHROMIUM_ARGS  # noqa: E402,F401 - re-exported for the tests
+from chromium import CHROMIUM_ARGS  # noqa: E402,F401 - re-exported for the tests
 
 
 def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:

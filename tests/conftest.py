@@ -5,8 +5,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from chromium import chromium_executable
 
-from canhgiac.browser import chromium_executable
 from canhgiac.serve import make_server
 from canhgiac.tools import BIN
 
@@ -18,9 +18,8 @@ CHROMIUM = chromium_executable()
 @pytest.fixture(scope="session")
 def browser():
     """One headless Debian Chromium for the whole session (Playwright's sync API allows one per process)."""
+    from chromium import CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
-
-    from canhgiac.browser import CHROMIUM_ARGS
 
     assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make test-deps`"
     with sync_playwright() as pw:
@@ -93,3 +92,28 @@ def site(built_book) -> str:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+# The marks of the slow tier, by the session fixture that brings the slow part.
+FIXTURE_MARKS = {
+    "browser": "browser",
+    "postgres_server": "postgres",
+    "released_course": "nbgrader",
+    "built_book": "book",
+    "site": "book",
+}
+SLOW_MARKS = {"browser", "postgres", "jupyterlab", "nbgrader", "book", "kernel"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by the slow parts it uses, and every such test `slow` (`make test-fast` leaves them out).
+
+    A module names its own slow fixtures in SLOW_FIXTURES (fixture name -> mark).
+    """
+    for item in items:
+        marks = {**FIXTURE_MARKS, **getattr(item.module, "SLOW_FIXTURES", {})}
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in marks:
+                item.add_marker(marks[fixture])
+        if SLOW_MARKS & {mark.name for mark in item.iter_markers()}:
+            item.add_marker("slow")

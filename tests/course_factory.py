@@ -8,6 +8,7 @@ from the scoring code.
 """
 
 import json
+import os
 import shutil
 import subprocess
 from datetime import datetime
@@ -17,6 +18,8 @@ from canhgiac.bank import load_bank
 from canhgiac.tools import BIN, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
+# The environment of a cron job or a trainer's plain shell: no venv on PATH, the command called by its path.
+BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
 # The shortest chapter quiz and the final test: two quizzes, as in a real course.
 QUIZZES = ("intro", "final")
 ROSTER = [

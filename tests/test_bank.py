@@ -260,6 +260,8 @@ def test_the_key_has_no_favourite_length():
         police = [i for i in by_length if _names_police(next(o for o in q.options if o.id == i))]
         if q.answer[0] in police and len(police) > 1:
             place = police.index(q.answer[0])
-            among_police["longest" if place == 0 else "shortest" if place == len(police) - 1 else "middle"] += 1
+            among_police[
+                "longest" if place == 0 else "shortest" if place == len(police) - 1 else "middle"
+            ] += 1
     assert max(ranks.values()) <= 0.4 * len(questions), ranks
     assert max(among_police.values()) <= 2 / 3 * sum(among_police.values()), among_police

@@ -29,6 +29,8 @@ from browser_helpers import (
 from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
+pytestmark = pytest.mark.browser
+
 SCAM_CHAPTER = "book/thu-doan.html"
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 375, "height": 800}, "is_mobile": True, "has_touch": True}

@@ -6,24 +6,23 @@ of learners who no longer pass deleted.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import unicodedata
 from datetime import date
 
 import pytest
+from course_factory import BARE_ENV
 from pypdf import PdfReader
+from synthetic import generate_gradebook
 
 from canhgiac.certificates import MANIFEST, write_certificates
 from canhgiac.certificates.wording import score_text, vietnamese_date
 from canhgiac.cli import main
 from canhgiac.course import Course
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.roster import import_roster
 from canhgiac.tools import BIN
 
-BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
 # Names the generator does not make (stacked diacritics, đ, ư, ơ), given to three learners who passed;
 # the first and the last are written to the roster in NFD, as some systems export.
 NEW_NAMES = [
@@ -56,7 +55,9 @@ def test_scores_are_written_in_vietnamese():
 
 def _passed(data) -> dict[str, float]:
     """learner -> final score, for those whose final test reached 80%, from the generated data alone."""
-    final = {lid: sum(by_quiz["final"].values()) for lid, by_quiz in data.latest.items() if "final" in by_quiz}
+    final = {
+        lid: sum(by_quiz["final"].values()) for lid, by_quiz in data.latest.items() if "final" in by_quiz
+    }
     top = sum(data.quizzes["final"].values())
     return {lid: score for lid, score in final.items() if score >= 0.8 * top - 1e-9}
 
@@ -85,7 +86,16 @@ def issued(tmp_path_factory):
     import_roster(Course(course), path)
     out = course.parent / "chung-nhan"
     result = subprocess.run(
-        [str(BIN / "canhgiac"), "certificates", "--course", str(course), "--out", str(out), "--date", "2026-11-29"],
+        [
+            str(BIN / "canhgiac"),
+            "certificates",
+            "--course",
+            str(course),
+            "--out",
+            str(out),
+            "--date",
+            "2026-11-29",
+        ],
         env=BARE_ENV,
         cwd=course.parent,
         capture_output=True,
@@ -99,7 +109,9 @@ def test_one_certificate_per_learner_who_passed_and_none_for_the_others(issued):
     """Is there exactly one PDF for each learner whose final test reached 80%, and none for anyone else?"""
     data, _, out, stdout = issued
     passed = _passed(data)
-    assert 0 < len(passed) < len(data.roster), "the data must have learners who passed and learners who did not"
+    assert 0 < len(passed) < len(data.roster), (
+        "the data must have learners who passed and learners who did not"
+    )
     assert {p.name for p in out.iterdir()} == {f"{lid}.pdf" for lid in passed} | {MANIFEST}
     assert f"có {len(passed)} giấy chứng nhận" in stdout and f"{len(passed)} giấy mới" in stdout
     issued = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["certificates"]
@@ -147,7 +159,9 @@ def rerun(issued, tmp_path):
     """A copy of the issued course and folder, and a way to run `canhgiac certificates` on them in-process."""
     data, roster, out, _ = issued
     course = tmp_path / "course"
-    shutil.copytree(out.parent / next(p.name for p in out.parent.iterdir() if (p / "gradebook.db").exists()), course)
+    shutil.copytree(
+        out.parent / next(p.name for p in out.parent.iterdir() if (p / "gradebook.db").exists()), course
+    )
     folder = tmp_path / "chung-nhan"
     shutil.copytree(out, folder)
 

@@ -32,7 +32,9 @@ def test_the_help_of_every_command_is_in_vietnamese():
         assert text.startswith("cách dùng: canhgiac"), path
         assert "tùy chọn:" in text and "in hướng dẫn này rồi thoát" in text, path
         assert not [word for word in ENGLISH if word in text], (path, text)
-        assert parser.description and parser.description[0].isupper(), f"`canhgiac {' '.join(path)}` has no description"
+        assert parser.description and parser.description[0].isupper(), (
+            f"`canhgiac {' '.join(path)}` has no description"
+        )
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,9 @@ def test_assign_again_says_what_it_changed_and_how_to_release_it(tmp_path, capsy
     assert "nbgrader generate_assignment '*' --force" in first and "db_url" in first
 
     changed = notebooks[0]
-    changed.write_text(changed.read_text(encoding="utf-8").replace("Bài kiểm tra", "Bài cũ"), encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("Bài kiểm tra", "Bài cũ"), encoding="utf-8"
+    )
     assert main(["assign", "--course", str(course)]) == 0
     again = capsys.readouterr().out
     assert "Đã tạo" not in again and "db_url" not in again
@@ -97,14 +101,18 @@ def test_assign_again_says_what_it_changed_and_how_to_release_it(tmp_path, capsy
 
 def test_the_generated_config_is_in_vietnamese_with_working_examples(tmp_path):
     """Is the generated nbgrader_config.py commented in Vietnamese, and does each commented example work once uncommented?"""
-    assert "configure(get_config(), __file__)  # noqa: F821 - nbgrader provides get_config\n" in CONFIG_FILE_TEXT
+    assert (
+        "configure(get_config(), __file__)  # noqa: F821 - nbgrader provides get_config\n" in CONFIG_FILE_TEXT
+    )
     comments = [line for line in CONFIG_FILE_TEXT.splitlines() if line.startswith("#") and "noqa" not in line]
     assert "Cấu hình nbgrader của khóa học Cảnh giác" in comments[0]
     assert any("TRƯỚC lần chạy nbgrader generate_assignment đầu tiên" in line for line in comments)
     (tmp_path / "nbgrader_config.py").write_text(CONFIG_FILE_TEXT, encoding="utf-8")
     assert Course(tmp_path).rules.pass_mark == 0.8 and Course(tmp_path).db_url.startswith("sqlite:///")
 
-    uncommented = "\n".join(line[2:] if line.startswith("# c.") else line for line in CONFIG_FILE_TEXT.splitlines())
+    uncommented = "\n".join(
+        line[2:] if line.startswith("# c.") else line for line in CONFIG_FILE_TEXT.splitlines()
+    )
     (tmp_path / "nbgrader_config.py").write_text(uncommented, encoding="utf-8")
     course = Course(tmp_path)
     rules = course.rules
@@ -125,3 +133,51 @@ def test_ctrl_c_stops_with_a_message_not_a_traceback(capsys, monkeypatch):
     assert cli.main(["bank", "check"]) == 130
     err = capsys.readouterr().err
     assert "Chạy lại lệnh này" in err and "Traceback" not in err
+
+
+def test_help_lists_each_kind_of_failure_with_its_exit_code():
+    """Does `canhgiac --help` name every kind of failure (bad data, busy, tool, bug) with its own exit code?"""
+    from canhgiac.errors import KINDS
+
+    text = " ".join(build_parser().format_help().split())
+    codes = [kind.exit_code for kind in KINDS]
+    assert len(set(codes)) == len(codes) and len({kind.heading for kind in KINDS}) == len(KINDS)
+    for kind in KINDS:
+        assert f"{kind.exit_code} {kind.heading.split(' (')[0].lower()}" in text, kind
+
+
+def test_grading_a_course_being_graded_says_it_is_busy(tmp_path, capsys):
+    """Does `canhgiac grade` on a course another grader holds end with "Khóa học đang bận" and exit 3?"""
+    import fcntl
+
+    from canhgiac.grade.run import LOCK_FILE
+
+    with open(tmp_path / LOCK_FILE, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["grade", "--course", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("Khóa học đang bận:") and "đang chạy" in err and "Traceback" not in err
+
+
+def test_a_bug_is_reported_as_one(tmp_path, capsys, monkeypatch):
+    """Does an unexpected exception end with the internal-error heading, its traceback and exit 70, not "Lỗi dữ liệu"?"""
+    import canhgiac.report
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(canhgiac.report, "write_report", broken)
+    assert main(["report", "--course", str(tmp_path), "--out", str(tmp_path / "out")]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("Lỗi nội bộ") and "ZeroDivisionError" in err and "Lỗi dữ liệu" not in err
+
+
+def test_an_unreachable_gradebook_database_is_a_tool_failure(tmp_path, capsys):
+    """Does a report on a course whose PostgreSQL does not answer end with "Công cụ không chạy được" and exit 4?"""
+    # Port 1 on this machine: nothing listens there, so the connection is refused at once.
+    (tmp_path / "nbgrader_config.py").write_text(
+        'c.CourseDirectory.db_url = "postgresql://canbo@127.0.0.1:1/canhgiac"\n', encoding="utf-8"
+    )
+    assert main(["report", "--course", str(tmp_path), "--out", str(tmp_path / "out")]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("Công cụ không chạy được:") and "127.0.0.1" in err and "Traceback" not in err

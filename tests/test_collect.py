@@ -18,18 +18,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course_factory import answers_for, book_file, copy_course, run
+from course_factory import BARE_ENV, answers_for, book_file, copy_course, run
 from nbgrader.api import Gradebook
 from sqlalchemy import create_engine, select
 
 from canhgiac.collect import CollectSettings, collect_files
-from canhgiac.collect.attempts import ARCHIVED, PENDING, SUBMITTED, find_attempts, is_duplicate
 from canhgiac.collect.match import ids_in, lower_keys
 from canhgiac.course import Course
+from canhgiac.course.attempts import ARCHIVED, PENDING, SUBMITTED, find_attempts, is_duplicate
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.grade import grade_course
 
-BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
 T0 = datetime(2025, 3, 1, 2, 15, 0)  # UTC
 
 
@@ -284,7 +283,7 @@ def test_a_second_attempt_is_kept_and_a_resent_file_is_not_a_new_one(course, inb
 
 def test_going_back_to_earlier_answers_is_a_new_attempt():
     """After answers A then B, are answers A sent later a new attempt (the learner went back), but copies of A or B next to them not?"""
-    from canhgiac.collect.attempts import Attempt
+    from canhgiac.course.attempts import Attempt
 
     a = Attempt("CB001", "intro", Path("x"), SUBMITTED, T0, "digest-a")
     b = Attempt("CB001", "intro", Path("y"), PENDING, T0 + timedelta(hours=1), "digest-b")

@@ -100,7 +100,9 @@ def test_every_quiz_has_its_page_in_the_book():
     part = next(p for p in toc["parts"] if p["caption"] == "Bài kiểm tra")
     files = [c["file"] for c in part["chapters"]]
     captions = [p["caption"] for p in toc["parts"]]
-    assert captions[-2:] == ["Bài kiểm tra", "Phụ lục"], "the quizzes come after the lessons, before the appendix"
+    assert captions[-2:] == ["Bài kiểm tra", "Phụ lục"], (
+        "the quizzes come after the lessons, before the appendix"
+    )
     bank = load_bank(ROOT / "quizzes" / "bank")
     for assignment in filter(bank.graded, bank.assignments()):
         assert f"book/kiem-tra/{assignment}" in files, f"no page for {assignment} in _toc.yml"
@@ -145,7 +147,11 @@ def test_styles_import_nothing_from_other_hosts(built_book):
 # files, the notebooks, the README and the package's code and comments.
 LAW_SOURCES = sorted(
     [*ROOT.glob("book/**/*.md"), *ROOT.glob("quizzes/**/*.yml"), *ROOT.glob("quizzes/**/*.py")]
-    + [*ROOT.glob("src/canhgiac/**/*.py"), *ROOT.glob("src/canhgiac/data/*.yml"), *ROOT.glob("notebooks/*.ipynb")]
+    + [
+        *ROOT.glob("src/canhgiac/**/*.py"),
+        *ROOT.glob("src/canhgiac/data/*.yml"),
+        *ROOT.glob("notebooks/*.ipynb"),
+    ]
     + [ROOT / "README.md"]
 )
 
@@ -182,7 +188,11 @@ _TARGETED = re.compile(r"nhắm tới|nhắm vào|bị nhắm|mục tiêu", re.I
 
 
 def _learner_sentences():
-    sources = [*ROOT.glob("book/**/*.md"), *ROOT.glob("quizzes/bank/*.yml"), *ROOT.glob("src/canhgiac/data/*.yml")]
+    sources = [
+        *ROOT.glob("book/**/*.md"),
+        *ROOT.glob("quizzes/bank/*.yml"),
+        *ROOT.glob("src/canhgiac/data/*.yml"),
+    ]
     for path in sources:
         for where, line in _lines(path):
             for sentence in re.split(r"(?<=[.;!?])\s+", line):
@@ -209,7 +219,8 @@ def test_the_targets_are_those_the_letter_names():
 # course is not for them. The course says "whether real or fake"; "fake" may appear
 # only where the sentence is about not needing to prove it, or is conditional.
 _FAKE_AS_FACT = re.compile(
-    r"(hình ảnh|ảnh|video)( này| đó| mà anh, chị nhận được)? là (giả|cắt ghép|sản phẩm cắt ghép)\b", re.IGNORECASE
+    r"(hình ảnh|ảnh|video)( này| đó| mà anh, chị nhận được)? là (giả|cắt ghép|sản phẩm cắt ghép)\b",
+    re.IGNORECASE,
 )
 _HEDGES = re.compile(
     r"chứng minh|nếu|dù|không chắc|thật hay giả|có thể|đã biết|xác minh|giải thích|tranh cãi|thanh minh|"
@@ -220,7 +231,11 @@ _HEDGES = re.compile(
 
 def test_no_page_or_question_states_that_the_image_is_fake():
     """Is "the image is fake" never stated as a fact (only "whether real or fake", or conditionally)?"""
-    sources = [*ROOT.glob("book/**/*.md"), *ROOT.glob("src/canhgiac/data/*.yml"), *ROOT.glob("notebooks/*.ipynb")]
+    sources = [
+        *ROOT.glob("book/**/*.md"),
+        *ROOT.glob("src/canhgiac/data/*.yml"),
+        *ROOT.glob("notebooks/*.ipynb"),
+    ]
     claims = [
         f"{where}: {s.strip()[:140]}"
         for path in sources
@@ -262,7 +277,9 @@ def test_every_new_topic_is_reachable_from_the_table_of_contents(built_book):
         labels = InventoryFile.load(stream, "", lambda base, uri: uri).get("std:label", {})
     root = toc["root"]  # the first page, whose sidebar is the book's table of contents
     sidebar = re.search(
-        r'<nav class="bd-links bd-docs-nav".*?</nav>', (built_book / f"{root}.html").read_text(encoding="utf-8"), re.S
+        r'<nav class="bd-links bd-docs-nav".*?</nav>',
+        (built_book / f"{root}.html").read_text(encoding="utf-8"),
+        re.S,
     ).group(0)
     for label, page in NEW_TOPICS.items():
         assert page in files, f"{page} is not in _toc.yml"
@@ -288,7 +305,11 @@ def test_the_letter_is_not_given_a_month_or_a_subject_line():
     """Does the course avoid stating a month of issue for the district's letter, which its extract lacks?"""
     said = [
         f"{where}: {line.strip()[:120]}"
-        for path in [*ROOT.glob("book/**/*.md"), *ROOT.glob("quizzes/bank/*.yml"), *ROOT.glob("src/canhgiac/data/*.yml")]
+        for path in [
+            *ROOT.glob("book/**/*.md"),
+            *ROOT.glob("quizzes/bank/*.yml"),
+            *ROOT.glob("src/canhgiac/data/*.yml"),
+        ]
         for where, line in _lines(path)
         if re.search(r"tháng 12(/| năm )2024|\(tháng 12/2024\)|về việc tuyên truyền", line)
     ]
@@ -296,7 +317,11 @@ def test_the_letter_is_not_given_a_month_or_a_subject_line():
     facts = load_facts()
     letter = facts.sources["cong-van-dinh-lap-2024"]
     assert letter.date == "sau 2024-12-04"
-    assert all(f.as_of == "sau 2024-12-04" for _, f in facts.group("lien-he-lang-son") if f.source == "cong-van-dinh-lap-2024")
+    assert all(
+        f.as_of == "sau 2024-12-04"
+        for _, f in facts.group("lien-he-lang-son")
+        if f.source == "cong-van-dinh-lap-2024"
+    )
 
 
 def test_every_fact_keeps_its_source_and_date():

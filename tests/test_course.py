@@ -25,18 +25,35 @@ def course_with(tmp_path: Path, *lines: str) -> Course:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("c.CourseRules.pass_mark = 0,8", ["c.CourseRules.pass_mark = (0, 8)", "từ 0 đến 1, ví dụ 0.8", "đã viết 0,8", "0.8."]),
+        (
+            "c.CourseRules.pass_mark = 0,8",
+            ["c.CourseRules.pass_mark = (0, 8)", "từ 0 đến 1, ví dụ 0.8", "đã viết 0,8", "0.8."],
+        ),
         ("c.CourseRules.pass_mark = 80", ["pass_mark phải là số từ 0 đến 1, ví dụ 0.8", "80% viết là 0.8"]),
         ('c.CourseRules.pass_mark = "0.8"', ["pass_mark phải là số", "không có dấu ngoặc kép"]),
         ('c.CourseRules.attempt = "moi-nhat"', ['c.CourseRules.attempt = "moi-nhat"', '"latest", "best"']),
         ('c.CourseRules.require_chapter_quizzes = "Có"', ["phải là True hoặc False"]),
         ("c.CourseRules.passmark = 0.8", ["c.CourseRules.passmark: không có thiết lập này", "pass_mark"]),
-        ("c.CourseRules.attempt = best", ["dòng 4: c.CourseRules.attempt = best", "không hiểu từ `best`", '"best"']),
+        (
+            "c.CourseRules.attempt = best",
+            ["dòng 4: c.CourseRules.attempt = best", "không hiểu từ `best`", '"best"'],
+        ),
         ('c.CourseRules.attempt = "best', ["dòng 4", "câu lệnh viết sai", "dấu ngoặc kép"]),
         ("c.CourseRules.pass_mark = 1 / 0", ["dòng 4", "ZeroDivisionError"]),
         ("c.CourseDirectory.db_url = 5", ["db_url phải là một chuỗi chữ", "postgresql://"]),
     ],
-    ids=["comma", "percent", "quoted-number", "unknown-choice", "bool", "typo", "no-quotes", "syntax", "other", "db-url"],
+    ids=[
+        "comma",
+        "percent",
+        "quoted-number",
+        "unknown-choice",
+        "bool",
+        "typo",
+        "no-quotes",
+        "syntax",
+        "other",
+        "db-url",
+    ],
 )
 def test_a_mistake_in_the_config_file_is_named_in_vietnamese(tmp_path, line, expected):
     """Does each usual mistake in nbgrader_config.py give a DataError naming the file, the setting and what is allowed?"""
@@ -69,7 +86,11 @@ def test_report_and_certificate_settings_are_checked_too(tmp_path):
 def test_good_settings_are_read(tmp_path):
     """Are well-written settings read, with the defaults for the others?"""
     course = course_with(tmp_path, "c.CourseRules.pass_mark = 0.75", 'c.CourseRules.attempt = "best"')
-    assert (course.rules.pass_mark, course.rules.attempt, course.rules.require_chapter_quizzes) == (0.75, "best", False)
+    assert (course.rules.pass_mark, course.rules.attempt, course.rules.require_chapter_quizzes) == (
+        0.75,
+        "best",
+        False,
+    )
     assert course.settings(ReportSettings).easy_above == 90
 
 

@@ -6,14 +6,17 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from synthetic import generate_gradebook
 
 from canhgiac.course import Course
-from canhgiac.report.model import merge_sums
-from canhgiac.report.read import read_course
+from canhgiac.course.model import merge_sums
+from canhgiac.course.read import read_course
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.report.tables import by_group, questions_table, statuses
 from canhgiac.tools import tool_env
+
+# The slow tier's marks of the tests that use these fixtures (tests/conftest.py).
+SLOW_FIXTURES = {"executed": "kernel"}
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "bang-dieu-khien.ipynb"
@@ -25,7 +28,9 @@ def _run(course: Path) -> nbformat.NotebookNode:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
     cell.source = f"COURSE = {str(course)!r}"
-    client = NotebookClient(notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    )
     client.execute(env=tool_env())
     return notebook
 
@@ -66,9 +71,19 @@ def test_the_dashboard_shows_the_charts_and_tables(executed):
     html = "\n".join(o.get("data", {}).get("text/html", "") for o in outputs)
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 3
-    for caption in ("Hoàn thành và đạt theo cơ quan", "Các bài kiểm tra", "Phân tích từng câu hỏi", "Cần nhắc"):
+    for caption in (
+        "Hoàn thành và đạt theo cơ quan",
+        "Các bài kiểm tra",
+        "Phân tích từng câu hỏi",
+        "Cần nhắc",
+    ):
         assert caption in html
-    views = [o for c in notebook.cells for o in c.get("outputs", []) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    views = [
+        o
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert views, "the filters were not shown"
     state = notebook.metadata["widgets"][WIDGET_STATE]["state"]
     dropdowns = {m["state"]["description"] for m in state.values() if m["model_name"] == "DropdownModel"}

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course_factory import BIN, answers_for, copy_course, run
+from course_factory import BARE_ENV, BIN, answers_for, copy_course, run
 from sqlalchemy import create_engine, func, select
 
 from canhgiac.course import Course
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_grade as grade_table
 
-BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
 QUIZZES = ("intro", "final")
 # learner -> quiz -> plan (course_factory.answers_for) or a special case
 SUBMISSIONS = {
@@ -226,7 +225,7 @@ def test_attempts_are_graded_oldest_first_and_nbgrader_ends_with_the_latest():
     """Are waiting attempts graded oldest first, and is the latest graded again when an older one came late?"""
     from datetime import datetime, timedelta
 
-    from canhgiac.collect.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt
+    from canhgiac.course.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt
     from canhgiac.grade.plan import to_grade
 
     t = datetime(2025, 3, 1, 9)

@@ -8,6 +8,7 @@ from nativeauthenticator.orm import UserInfo
 from sqlalchemy import select
 
 from canhgiac.course import Course
+from canhgiac.course.learners import LEARNER, TRAINER
 from canhgiac.hub.accounts import (
     create_accounts,
     hub_db_url,
@@ -17,7 +18,6 @@ from canhgiac.hub.accounts import (
     write_accounts_csv,
 )
 from canhgiac.roster import RosterError, import_roster, load_learners
-from canhgiac.roster.read import LEARNER, TRAINER
 
 
 def roster(path: Path, rows: list[str]) -> Path:

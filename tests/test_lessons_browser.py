@@ -19,6 +19,8 @@ from canhgiac.lessons import faces
 from canhgiac.lessons.report_helper import FIELDS, build_summary
 from canhgiac.lessons.scenarios import ScenarioRun, load_scenarios
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[1]
 # The lessons' pages: the notebooks listed in the book's part "Thực hành".
 PAGES = [

@@ -12,6 +12,8 @@ from nbclient import NotebookClient
 from canhgiac.sphinxext.lessons import METADATA_KEY, PARTS
 from canhgiac.tools import tool_env
 
+pytestmark = pytest.mark.kernel
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -21,9 +21,14 @@ from answer_key import key_leaks
 from course_factory import wrong_answer
 from nbgrader.api import Gradebook
 
-from canhgiac.assign.notebook import QUIZ_CELL, public_question, quiz_spec, source_notebook
+from canhgiac.assign.notebook import source_notebook
 from canhgiac.bank import load_bank
+from canhgiac.question import public_question
+from canhgiac.quiz.spec import QUIZ_CELL, quiz_spec
 from canhgiac.tools import BIN, tool_env
+
+# The slow tier's marks of the tests that use these fixtures (tests/conftest.py).
+SLOW_FIXTURES = {"course": "nbgrader"}
 
 ROOT = Path(__file__).resolve().parents[1]
 

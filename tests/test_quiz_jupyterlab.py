@@ -41,6 +41,8 @@ from canhgiac.bank import load_bank
 from canhgiac.quiz.widgets import KIND_HINTS
 from canhgiac.tools import BIN
 
+pytestmark = [pytest.mark.jupyterlab, pytest.mark.nbgrader]
+
 ASSIGNMENT = "nhan-biet"
 # The two applications the quiz must work in, as `jupyter <app>` names them.
 APPS = {"lab": "jupyterlab4", "notebook": "notebook7"}

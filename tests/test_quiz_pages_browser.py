@@ -33,11 +33,14 @@ from conftest import ROOT
 from nbgrader.api import Gradebook
 from playwright.sync_api import Page, expect
 
-from canhgiac.assign.notebook import public_question, quiz_title
+from canhgiac.assign.notebook import quiz_title
 from canhgiac.bank import load_bank
 from canhgiac.bank.schema import KIND_HINTS
+from canhgiac.question import public_question
 from canhgiac.quiz.widgets import Quiz
 from canhgiac.tools import BIN, tool_env
+
+pytestmark = [pytest.mark.browser, pytest.mark.nbgrader]
 
 ASSIGNMENT = "nhan-biet"
 PAGE = f"book/kiem-tra/{ASSIGNMENT}.html"
@@ -137,9 +140,9 @@ def notebook_order(learner: str, folder: Path) -> dict[str, list[str]]:
     orders = {}
     for control in Quiz(spec, folder, learner=learner).controls:
         if hasattr(control, "radio"):
-            orders[control.question["id"]] = [oid for _, oid in control.radio.options]
+            orders[control.question.id] = [oid for _, oid in control.radio.options]
         else:
-            orders[control.question["id"]] = list(getattr(control, "boxes", None) or control.selects)
+            orders[control.question.id] = list(getattr(control, "boxes", None) or control.selects)
     return orders
 
 

@@ -132,3 +132,13 @@ def test_bad_files_become_reasons_not_errors(raw, problem):
 def test_a_bom_is_accepted():
     """Is a file saved by a Windows editor with a UTF-8 BOM read normally?"""
     assert parse_answers('\ufeff{"q1": ["a"]}'.encode()).answers == {"q1": ["a"]}
+
+
+def test_only_one_answer_questions_are_radio_groups(tmp_path):
+    """Is the box of a one-answer question's options marked a radio group for the quiz's script, and no other?"""
+    from canhgiac.quiz.widgets import OPTIONS_CLASS, RADIOGROUP_CLASS
+
+    quiz = Quiz(SPEC, tmp_path, learner="hv1")
+    marked = {c.question.id: c.box.children[-1]._dom_classes for c in quiz.controls}
+    assert all(OPTIONS_CLASS in classes for classes in marked.values())
+    assert {qid for qid, classes in marked.items() if RADIOGROUP_CLASS in classes} == {"q1", "q4"}

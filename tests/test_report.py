@@ -1,6 +1,6 @@
 """`canhgiac report`: its rules, and every figure of its files against a gradebook whose scores are known.
 
-The gradebooks are generated (canhgiac.report.synthetic: bulk inserts into
+The gradebooks are generated (benchmarks/synthetic.py: bulk inserts into
 nbgrader's tables, as autograde leaves them), so no grading is needed here;
 tests/test_trainer_flow.py runs the report on a course graded for real.  What
 each figure should be is computed in this file from what was generated, with
@@ -22,12 +22,14 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
+from synthetic import generate_gradebook
 
 from canhgiac.course import Course, CourseRules
+from canhgiac.course.model import NO_COMMUNE, NOT_IN_ROSTER, QuestionSums, Result
+from canhgiac.course.read import read_course
+from canhgiac.course.status import learner_status
 from canhgiac.report import write_report
 from canhgiac.report.charts import all_charts
-from canhgiac.report.model import NO_COMMUNE, NOT_IN_ROSTER, QuestionSums, Result
-from canhgiac.report.read import read_course
 from canhgiac.report.rules import (
     MISLEADING,
     TOO_EASY,
@@ -35,11 +37,9 @@ from canhgiac.report.rules import (
     discrimination,
     facility,
     histogram,
-    learner_status,
     question_flags,
 )
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.synthetic import generate_gradebook
 from canhgiac.report.tables import all_tables
 from canhgiac.serve import make_server
 from canhgiac.tools import BIN
@@ -194,7 +194,9 @@ def report(request, generated, tmp_path_factory):
     db, data = generated
     course = tmp_path_factory.mktemp(f"course-{request.param}")
     (course / "gradebook.db").write_bytes(db.read_bytes())
-    (course / "nbgrader_config.py").write_text(f'c.CourseRules.attempt = "{request.param}"\n', encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(
+        f'c.CourseRules.attempt = "{request.param}"\n', encoding="utf-8"
+    )
     for quiz in data.quizzes:
         release_notebook(course, quiz, TITLES[quiz])
     out = course / "bao-cao"
@@ -210,7 +212,10 @@ def release_notebook(course: Path, quiz: str, title: str) -> None:
     """release/<quiz>/quiz.ipynb as `canhgiac assign` and nbgrader make it: the title heads its first cell."""
     folder = course / "release" / quiz
     folder.mkdir(parents=True)
-    cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nBài kiểm tra có 6 câu."), nbformat.v4.new_code_cell("")]
+    cells = [
+        nbformat.v4.new_markdown_cell(f"# {title}\n\nBài kiểm tra có 6 câu."),
+        nbformat.v4.new_code_cell(""),
+    ]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "quiz.ipynb")
 
 
@@ -264,7 +269,9 @@ def test_every_learner_row_holds_the_scores_that_count(report):
     assert set(rows) == set(data.learner_ids())
     if mode == "best":  # the data must have retakes that beat the latest attempt, or this proves nothing
         latest = Expect(data, "latest")
-        assert any(expect.total(lid, q) > latest.total(lid, q) for lid in data.latest for q in data.latest[lid])
+        assert any(
+            expect.total(lid, q) > latest.total(lid, q) for lid in data.latest for q in data.latest[lid]
+        )
     for lid, row in rows.items():
         for quiz in expect.quizzes:
             assert close(row[TITLES[quiz]], expect.total(lid, quiz), 1e-9), (lid, quiz, row[TITLES[quiz]])
@@ -469,7 +476,11 @@ def test_the_html_report_opens_offline_and_shows_its_tables(report, browser):
         assert not errors, errors
         assert page.locator("html").get_attribute("lang") == "vi"
         captions = page.locator("caption").all_inner_texts()
-        for title in ("Hoàn thành và đạt theo cơ quan", "Hoàn thành và đạt theo xã", "Phân tích từng câu hỏi"):
+        for title in (
+            "Hoàn thành và đạt theo cơ quan",
+            "Hoàn thành và đạt theo xã",
+            "Phân tích từng câu hỏi",
+        ):
             assert title in captions
         assert page.locator("th[scope=col]").count() > 20
         images = page.locator("img")
@@ -487,6 +498,7 @@ def test_the_html_report_opens_offline_and_shows_its_tables(report, browser):
 # ------------------------------------------------------------------ empty courses
 
 
+@pytest.mark.slow  # the installed command, in a fresh process with a bare environment
 def test_report_of_a_course_without_a_gradebook_by_path_with_a_bare_path(tmp_path):
     """Does `canhgiac report` by path, without the venv, report a course with no gradebook, creating none?"""
     course, out = tmp_path / "khoa-hoc", tmp_path / "bao-cao"
@@ -533,7 +545,16 @@ def test_the_report_reads_the_same_figures_from_postgresql(postgres_server, gene
     db, _ = generated
     url = postgres_server.create_database(f"report_{mode}")
     generate_gradebook(  # the same arguments and seed as the `generated` fixture: the same data
-        url, 45, quizzes=3, questions=6, seed=11, agencies=4, communes=3, unrostered=2, earlier_attempts=0.4, manual_scores=True
+        url,
+        45,
+        quizzes=3,
+        questions=6,
+        seed=11,
+        agencies=4,
+        communes=3,
+        unrostered=2,
+        earlier_attempts=0.4,
+        manual_scores=True,
     )
     tables = {}
     for name, db_url in (("postgresql", url), ("sqlite", f"sqlite:///{db}")):

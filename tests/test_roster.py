@@ -13,6 +13,9 @@ from canhgiac.roster import RosterError, import_roster, load_learners, read_rost
 from canhgiac.roster.read import header_key
 from canhgiac.tools import BIN
 
+# The slow tier's marks of the tests that use these fixtures (tests/conftest.py): a gradebook made by alembic.
+SLOW_FIXTURES = {"course": "nbgrader"}
+
 HEADER = "Mã,Họ và tên,Cơ quan,Xã/phường,Email"
 ROWS = [
     "CB001,Nguyễn Thị Lan,UBND xã Đình Lập,Đình Lập,lan@example.vn",
@@ -135,7 +138,9 @@ def test_every_problem_of_a_row_is_named(tmp_path):
     with pytest.raises(RosterError) as error:
         read_roster(write_csv(tmp_path / "roster.csv", [HEADER, *rows]))
     lines = str(error.value).splitlines()
-    assert any("dòng 3: mã 'CB 9' không hợp lệ" in line and line.endswith("; thiếu họ và tên") for line in lines)
+    assert any(
+        "dòng 3: mã 'CB 9' không hợp lệ" in line and line.endswith("; thiếu họ và tên") for line in lines
+    )
     assert "  - dòng 4: thiếu mã học viên; thiếu họ và tên" in lines
     assert "  - dòng 5: mã 'cb001' trùng với dòng 2; thiếu họ và tên" in lines
 
@@ -159,7 +164,9 @@ def test_nothing_half_imported(tmp_path, course):
     """When one row is bad, is nothing of the file stored, and the earlier roster left as it was?"""
     import_roster(course, write_csv(tmp_path / "first.csv", [HEADER, ROWS[0]]))
     before = (load_learners(course), students(course))
-    bad = write_csv(tmp_path / "second.csv", [HEADER, ROWS[1], ROWS[2], "CB001,Đổi Tên,Khác,Khác,", "CB002,Trùng,X,Y,"])
+    bad = write_csv(
+        tmp_path / "second.csv", [HEADER, ROWS[1], ROWS[2], "CB001,Đổi Tên,Khác,Khác,", "CB002,Trùng,X,Y,"]
+    )
     with pytest.raises(RosterError):
         import_roster(course, bad)
     assert (load_learners(course), students(course)) == before
@@ -176,6 +183,7 @@ def test_reimport_updates(tmp_path, course):
     assert set(learners) == {"CB001", "CB002", "CB003"}
 
 
+@pytest.mark.nbgrader
 def test_command_by_path_without_the_environment(tmp_path):
     """Does `.venv/bin/canhgiac roster import` work from a bare scheduled-job environment, and exit 2 on bad input?"""
     course = tmp_path / "khoa-hoc"
@@ -183,7 +191,10 @@ def test_command_by_path_without_the_environment(tmp_path):
     good = write_csv(tmp_path / "roster.csv", [HEADER, *ROWS])
     done = subprocess.run(
         [str(BIN / "canhgiac"), "roster", "import", str(good), "--course", str(course)],
-        env=env, capture_output=True, text=True, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert "3 học viên mới" in done.stdout
@@ -191,7 +202,10 @@ def test_command_by_path_without_the_environment(tmp_path):
     bad = write_csv(tmp_path / "bad.csv", [HEADER, ROWS[0], ROWS[0]])
     done = subprocess.run(
         [str(BIN / "canhgiac"), "roster", "import", str(bad), "--course", str(course)],
-        env=env, capture_output=True, text=True, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert done.returncode == 2
     assert "dòng 3" in done.stderr and "Traceback" not in done.stderr

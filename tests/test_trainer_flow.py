@@ -28,6 +28,8 @@ from course_factory import wrong_answer
 from canhgiac.bank import load_bank
 from canhgiac.tools import BIN, tool_env
 
+pytestmark = pytest.mark.nbgrader
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER, FINAL = "intro", "final"
 QUIZZES = (CHAPTER, FINAL)
@@ -494,7 +496,9 @@ def test_the_reminders_name_everyone_who_has_something_to_do(flow):
         final = e.total(ident, FINAL)
         failed = ""
         if final is not None and not e.passed(ident):  # a decimal dot, as every number of the CSV files
-            failed = f"{TITLES[FINAL]} ({percent(final, e.max_score(FINAL)):.1f}".rstrip("0").rstrip(".") + "%)"
+            failed = (
+                f"{TITLES[FINAL]} ({percent(final, e.max_score(FINAL)):.1f}".rstrip("0").rstrip(".") + "%)"
+            )
         expected[ident] = (agency, commune, name, email(ident), missing, failed)
     got = {
         r["Mã"]: (r["Cơ quan"], r["Xã"], r["Họ và tên"], r["Email"], r["Chưa nộp"], r["Chưa đạt"])

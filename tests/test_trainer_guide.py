@@ -87,7 +87,11 @@ def test_every_trainer_command_of_the_guide_names_its_course():
 def test_example_learner_ids_have_one_style():
     """Do the book's pages, the quiz pages it generates and the README write example learner IDs as the guide does (LS-0001)?"""
     assert "`LS-0001`" in GUIDE_TEXT
-    sources = [*ROOT.joinpath("book").rglob("*.md"), ROOT / "README.md", *ROOT.joinpath("src/canhgiac/sphinxext").glob("*.py")]
+    sources = [
+        *ROOT.joinpath("book").rglob("*.md"),
+        ROOT / "README.md",
+        *ROOT.joinpath("src/canhgiac/sphinxext").glob("*.py"),
+    ]
     other = {
         f"{path.relative_to(ROOT)}: {match}"
         for path in sources

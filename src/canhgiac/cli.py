@@ -10,11 +10,13 @@ import json
 import os
 import shlex
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from canhgiac.datafile import DataError
+from canhgiac import errors
+from canhgiac.errors import CanhgiacError, InternalError, ToolFailed
 
 # argparse's messages (Python 3.11-3.13), by their English text.
 ARGPARSE_VI = {
@@ -113,11 +115,12 @@ def _path(arg: str) -> Path:
 
 def _assign(args: argparse.Namespace) -> int:
     from canhgiac.assign.notebook import NEW, UPDATED, write_sources
-    from canhgiac.bank import default_bank_dir, load_bank
+    from canhgiac.bank import load_bank
+    from canhgiac.checkout import default_book_dir, default_course_dir
 
     bank = load_bank(_path(args.bank) if args.bank else None)
-    course = _path(args.course) if args.course else default_bank_dir().parent
-    book = _path(args.book) if args.book else default_bank_dir().parents[1] / "book"
+    course = _path(args.course) if args.course else default_course_dir()
+    book = _path(args.book) if args.book else default_book_dir()
     sources = write_sources(bank, course, book if book.is_dir() else None)
     if sources.config_created:
         print(f"Đã tạo {sources.config}")
@@ -281,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="canhgiac",
         description="Khóa học Cảnh giác: sách, bài kiểm tra và các lệnh của cán bộ phụ trách.",
-        epilog="Hướng dẫn của một lệnh: canhgiac LỆNH --help.",
+        epilog=f"Hướng dẫn của một lệnh: canhgiac LỆNH --help. {errors.HELP}",
     )
     sub = _commands(parser, "command")
 
@@ -438,9 +441,10 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code
-    except DataError as exc:
-        print(f"Lỗi dữ liệu:\n{exc}", file=sys.stderr)
-        return 2
+    except CanhgiacError as exc:
+        # Each kind of trouble has its heading and exit code (canhgiac.errors), all in --help.
+        print(f"{exc.heading}:\n{exc}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:
         # The reader went away (`canhgiac bank export | head`): stop quietly, as other commands do.
         # Python would flush stdout again at exit and complain: send what is left nowhere.
@@ -451,6 +455,19 @@ def main(argv: list[str] | None = None) -> int:
         # renames and record a grade in one transaction), so running it again finishes it.
         print("\nĐã dừng theo yêu cầu. Chạy lại lệnh này để làm tiếp phần còn lại.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):  # the gradebook's database unreachable or refusing us
+            message = str(exc.orig or exc).strip()
+            print(
+                f"{ToolFailed.heading}:\nkhông kết nối được cơ sở dữ liệu của sổ điểm: {message}",
+                file=sys.stderr,
+            )
+            return ToolFailed.exit_code
+        # A bug: said to be one, with the traceback a developer needs, and its own exit code.
+        print(f"{InternalError.heading}:\n{traceback.format_exc()}", file=sys.stderr)
+        return InternalError.exit_code
 
 
 if __name__ == "__main__":

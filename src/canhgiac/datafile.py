@@ -11,11 +11,12 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+# DataError lives with the other kinds of failure (canhgiac.errors); data readers import it from here too.
+from canhgiac.errors import DataError
+
+__all__ = ["DataError", "load_model", "read_yaml"]
+
 M = TypeVar("M", bound=BaseModel)
-
-
-class DataError(ValueError):
-    """A course data file is missing, unreadable or does not match its schema."""
 
 
 def read_yaml(path: Path) -> object:

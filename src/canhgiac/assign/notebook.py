@@ -5,7 +5,6 @@ question, worth the question's points, so that nbgrader's gradebook holds a
 score for each question.  The key is only in the hidden part of the test cells.
 """
 
-import ast
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,36 +13,24 @@ from pprint import pformat
 import nbformat
 
 from canhgiac.bank import Bank, Question
+from canhgiac.course import Course
+from canhgiac.course.rules import FINAL_TITLE, CourseRules
+from canhgiac.question import public_question
+from canhgiac.quiz.spec import QUIZ_CELL, QUIZ_NAME
 
-FINAL = "final"
-QUIZ_CELL = "bai-lam"
 NOTEBOOK = "quiz.ipynb"
-# The name that the quiz cell gives to the quiz's public data (see source_notebook, quiz_spec).
-QUIZ_NAME = "QUIZ"
 
 
-def quiz_title(assignment: str, book_dir: Path | None) -> str:
+def quiz_title(assignment: str, book_dir: Path | None, final: str | None = None) -> str:
     """'Bài kiểm tra: <chapter title>' from the chapter's H1, or the final test's name."""
-    if assignment == FINAL:
-        return "Bài kiểm tra cuối khóa"
+    if assignment == (CourseRules.default_final() if final is None else final):
+        return FINAL_TITLE
     page = (book_dir / f"{assignment}.md") if book_dir else None
     if page and page.exists():
         for line in page.read_text(encoding="utf-8").splitlines():
             if line.startswith("# "):
                 return f"Bài kiểm tra: {line[2:].strip()}"
     return f"Bài kiểm tra: {assignment}"
-
-
-def public_question(q: Question) -> dict:
-    """What the learner's notebook may know of a question: never the answer or the explanation."""
-    return {
-        "id": q.id,
-        "kind": q.kind,
-        "text": q.text,
-        "scenario": q.scenario,
-        "points": q.points,
-        "options": [{"id": o.id, "text": o.text} for o in q.options],
-    }
 
 
 def _meta(grade_id: str, *, points: float | None = None, hidden: bool = True) -> dict:
@@ -95,11 +82,13 @@ def test_source(q: Question) -> str:
     )
 
 
-def source_notebook(bank: Bank, assignment: str, book_dir: Path | None = None) -> nbformat.NotebookNode:
+def source_notebook(
+    bank: Bank, assignment: str, book_dir: Path | None = None, final: str | None = None
+) -> nbformat.NotebookNode:
     questions = bank.graded(assignment)
     if not questions:
         raise ValueError(f"bài '{assignment}' không có câu hỏi chấm điểm nào trong ngân hàng")
-    title = quiz_title(assignment, book_dir)
+    title = quiz_title(assignment, book_dir, final)
     spec = {"assignment": assignment, "title": title, "questions": [public_question(q) for q in questions]}
     show = (
         "from canhgiac.quiz.widgets import show_quiz\n\n"
@@ -121,25 +110,6 @@ def source_notebook(bank: Bank, assignment: str, book_dir: Path | None = None) -
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.language_info = {"name": "python"}
     return nb
-
-
-def quiz_spec(source: str) -> dict:
-    """The quiz's public data (title, questions as public_question) read back from the quiz cell's source.
-
-    Read as a literal, never run: the feedback (canhgiac.preprocessors.QuestionFeedback)
-    shows each question's text and options from it, without a kernel.
-    """
-    for node in ast.parse(source).body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == QUIZ_NAME
-        ):
-            spec = ast.literal_eval(node.value)
-            if isinstance(spec, dict) and isinstance(spec.get("questions"), list):
-                return spec
-    raise ValueError(f"ô bài làm không có dữ liệu {QUIZ_NAME} của bài kiểm tra")
 
 
 @dataclass(frozen=True)
@@ -168,12 +138,13 @@ def write_sources(bank: Bank, course_dir: Path, book_dir: Path | None = None) ->
     config_created = not config.exists()
     if config_created:
         config.write_text(CONFIG_FILE_TEXT, encoding="utf-8")
+    final = Course(course_dir).rules.final_assignment
     written = []
-    for assignment in bank.assignments():
+    for assignment in bank.assignments(final):
         if not bank.graded(assignment):
             continue
         path = course_dir / "source" / assignment / NOTEBOOK
-        text = nbformat.writes(source_notebook(bank, assignment, book_dir))
+        text = nbformat.writes(source_notebook(bank, assignment, book_dir, final))
         data = (text if text.endswith("\n") else text + "\n").encode("utf-8")  # as nbformat.write ends it
         if not path.exists():
             change = NEW

@@ -4,14 +4,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from canhgiac.bank.schema import BankFile, Question
+from canhgiac.checkout import default_bank_dir
+from canhgiac.course.rules import CourseRules
 from canhgiac.coverage import load_coverage
 from canhgiac.datafile import DataError, load_model
-
-
-def default_bank_dir() -> Path:
-    """`quizzes/bank` of the checkout this package is installed from, else of the current folder."""
-    checkout = Path(__file__).resolve().parents[3] / "quizzes" / "bank"
-    return checkout if checkout.is_dir() else Path("quizzes/bank")
 
 
 @dataclass(frozen=True)
@@ -38,10 +34,11 @@ class Bank:
             if not q.practice
         ]
 
-    def assignments(self) -> list[str]:
-        """The assignments, chapter quizzes in file order, then the final test."""
+    def assignments(self, final: str | None = None) -> list[str]:
+        """The assignments, chapter quizzes in file order, then the final test (CourseRules.final_assignment)."""
+        final = CourseRules.default_final() if final is None else final
         names = [f.assignment for f in self.files.values()]
-        return sorted(names, key=lambda name: name == "final")
+        return sorted(names, key=lambda name: name == final)
 
 
 def load_bank(bank_dir: Path | None = None) -> Bank:

@@ -1,22 +1,12 @@
 """The schema of the question bank: what a valid question is, kind by kind."""
 
 import re
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+# The kinds and what a learner is told for each are described once, with the question's public form.
+from canhgiac.question import KIND_HINTS, KINDS, Kind  # noqa: F401 - KIND_HINTS re-exported
 from canhgiac.text import nfc
-
-Kind = Literal["single", "multiple", "truefalse", "order", "scenario"]
-
-# What the learner is told to do, kind by kind: the same in the book and in the notebook.
-KIND_HINTS = {
-    "single": "Chọn một đáp án.",
-    "scenario": "Chọn cách xử lý đúng nhất.",
-    "truefalse": "Chọn Đúng hoặc Sai.",
-    "multiple": "Chọn tất cả các đáp án đúng.",
-    "order": "Chọn thứ tự cho từng bước (1 là bước đầu tiên).",
-}
 
 # IDs are used in file names, nbgrader cell IDs and answers.json keys: keep them plain.
 _ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -64,7 +54,7 @@ class Question(BaseModel):
             raise ValueError(f"answer: {', '.join(unknown)} không có trong options")
         if len(set(self.answer)) != len(self.answer):
             raise ValueError("answer: một lựa chọn bị ghi hai lần")
-        if self.kind in ("single", "scenario", "truefalse") and len(self.answer) != 1:
+        if KINDS[self.kind].one_answer and len(self.answer) != 1:
             raise ValueError(f"answer: câu loại {self.kind} có đúng một đáp án")
         if self.kind == "truefalse" and tuple(ids) != TRUE_FALSE_IDS:
             raise ValueError("options: câu đúng/sai có đúng hai lựa chọn, dung rồi sai")

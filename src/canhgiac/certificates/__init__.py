@@ -31,4 +31,11 @@ from canhgiac.certificates.pdf import Certificate, certificate_pdf
 from canhgiac.certificates.settings import CertificateSettings
 from canhgiac.certificates.write import MANIFEST, Issued, write_certificates
 
-__all__ = ["MANIFEST", "Certificate", "CertificateSettings", "Issued", "certificate_pdf", "write_certificates"]
+__all__ = [
+    "MANIFEST",
+    "Certificate",
+    "CertificateSettings",
+    "Issued",
+    "certificate_pdf",
+    "write_certificates",
+]

@@ -1,20 +1,22 @@
 """What a certificate says besides the learner's name, set in the course's nbgrader_config.py.
 
-    c.CertificateSettings.issuer = "ỦY BAN NHÂN DÂN HUYỆN ĐÌNH LẬP"
-    c.CertificateSettings.place = "Đình Lập"
-    c.CertificateSettings.signer_title = "CHỦ TỊCH"
+c.CertificateSettings.issuer = "ỦY BAN NHÂN DÂN HUYỆN ĐÌNH LẬP"
+c.CertificateSettings.place = "Đình Lập"
+c.CertificateSettings.signer_title = "CHỦ TỊCH"
 """
 
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from canhgiac.report.settings import COURSE_TITLE
+from canhgiac.course import COURSE_TITLE
 
 
 class CertificateSettings(Configurable):
     """The issuing body, the place and the signer of the course's certificates."""
 
-    course_title = Unicode(COURSE_TITLE, help="The course's title, as the certificate names it.").tag(config=True)
+    course_title = Unicode(COURSE_TITLE, help="The course's title, as the certificate names it.").tag(
+        config=True
+    )
 
     issuer = Unicode(
         "",

@@ -10,10 +10,10 @@ from pathlib import Path
 from canhgiac.certificates.pdf import Certificate, certificate_pdf
 from canhgiac.certificates.settings import CertificateSettings
 from canhgiac.course import Course
+from canhgiac.course.model import NO_AGENCY, NOT_IN_ROSTER, CourseData
+from canhgiac.course.read import read_course
+from canhgiac.course.status import statuses
 from canhgiac.datafile import DataError
-from canhgiac.report.model import NO_AGENCY, NOT_IN_ROSTER, CourseData
-from canhgiac.report.read import read_course
-from canhgiac.report.tables import statuses
 
 # The certificates this command issued into a folder: learner id -> file, name, date of first issue.
 MANIFEST = ".canhgiac-chung-nhan.json"
@@ -60,7 +60,12 @@ def certificates_for(data: CourseData, course: Course, issued: date | dict[str, 
 
 def _plain_name(learner_id: str) -> bool:
     """Is `<learner_id>.pdf` a file right in the folder (never a path elsewhere, from a hand-edited manifest)?"""
-    return bool(learner_id) and not learner_id.startswith(".") and "/" not in learner_id and "\\" not in learner_id
+    return (
+        bool(learner_id)
+        and not learner_id.startswith(".")
+        and "/" not in learner_id
+        and "\\" not in learner_id
+    )
 
 
 def read_manifest(out: Path) -> dict[str, dict]:
@@ -138,18 +143,26 @@ def write_certificates(course: Course, out: Path, issued: date | None = None) ->
             _write(path, pdf, len(new) + len(updated))
             (new if existing is None else updated).append(path)
         files.append(path)
-        entries[cert.learner_id] = {"file": path.name, "name": cert.full_name, "issued": cert.issued.isoformat()}
+        entries[cert.learner_id] = {
+            "file": path.name,
+            "name": cert.full_name,
+            "issued": cert.issued.isoformat(),
+        }
 
     for lid in sorted(ours - passing):
         path = out / f"{lid}.pdf"
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
-            raise DataError(f"{path}: không xóa được giấy của người không còn đạt ({exc.strerror or exc}).") from None
+            raise DataError(
+                f"{path}: không xóa được giấy của người không còn đạt ({exc.strerror or exc})."
+            ) from None
         name = known[lid].full_name if lid in known else str(manifest[lid].get("name") or lid)
         removed.append((lid, name))
 
     if out.is_dir():  # not made when nobody passes: an empty folder helps no one
-        text = json.dumps({"version": 1, "certificates": entries}, ensure_ascii=False, indent=1, sort_keys=True)
+        text = json.dumps(
+            {"version": 1, "certificates": entries}, ensure_ascii=False, indent=1, sort_keys=True
+        )
         _write(out / MANIFEST, (text + "\n").encode("utf-8"), len(files))
     return Issued(out, files, new, updated, unchanged, removed, not_passed=len(data.learners) - len(files))

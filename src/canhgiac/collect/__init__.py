@@ -14,7 +14,7 @@ time).  `nbgrader autograde` or `canhgiac grade` then grade it as any other.
 No attempt is lost: one that arrives while submitted/ holds an attempt not
 yet graded waits in `pending/`, and `canhgiac grade` grades a learner's
 attempts in the order they were made, moving each graded one that a later
-one replaces to `attempts/` (the layout is in canhgiac.collect.attempts).
+one replaces to `attempts/` (the layout is in canhgiac.course.attempts).
 The same files sent again are not a new attempt.  A file that cannot be read,
 matched or trusted (broken JSON, an unknown learner or quiz, a file name that
 names another learner than its content, too large, an unsafe archive) is

@@ -22,7 +22,8 @@ from datetime import datetime
 
 import nbformat
 
-from canhgiac.collect.attempts import to_utc
+from canhgiac.course.attempts import to_utc
+from canhgiac.course.learners import id_key
 from canhgiac.quiz.answers import parse_answers
 from canhgiac.text import nfc
 
@@ -113,7 +114,7 @@ def _combined_file(data: dict) -> CombinedFile:
             if not isinstance(quiz, dict):
                 raise Unreadable("không đúng dạng một bài làm")
             book = _book_file(quiz)
-            if book.learner.lower() != learner.strip().lower():
+            if id_key(book.learner) != id_key(learner.strip()):
                 raise Unreadable(f"mã học viên {book.learner} khác mã của tệp chung {learner.strip()}")
             read.append(book)
         except Unreadable as exc:

@@ -12,6 +12,8 @@ does not outweigh the learner's file inside it.
 import re
 from collections.abc import Iterable, Mapping
 
+from canhgiac.course.learners import id_key
+
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -60,5 +62,5 @@ def assignment_of_questions(
 
 
 def lower_keys(ids: Iterable[str]) -> dict[str, str]:
-    """IDs by their lower-case form: a file name may change their case (LS-0001, ls-0001)."""
-    return {ident.lower(): ident for ident in ids}
+    """IDs by the form they are compared in (id_key): a file name may change their case (LS-0001, ls-0001)."""
+    return {id_key(ident): ident for ident in ids}

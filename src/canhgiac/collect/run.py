@@ -9,7 +9,6 @@ from pathlib import Path
 from nbgrader.api import Student
 from sqlalchemy import select
 
-from canhgiac.collect import attempts as store
 from canhgiac.collect.contents import (
     AnswersFile,
     BookFile,
@@ -23,8 +22,9 @@ from canhgiac.collect.match import Ambiguous, assignment_of_questions, id_from_n
 from canhgiac.collect.settings import CollectSettings
 from canhgiac.collect.sources import Received, Refused, gather
 from canhgiac.course import Course
+from canhgiac.course import attempts as store
+from canhgiac.course.learners import id_key
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 from canhgiac.datafile import DataError
 from canhgiac.quiz.answers import ANSWERS_FILE
 from canhgiac.text import fold
@@ -73,7 +73,7 @@ def released_quizzes(course: Course) -> dict[str, Quiz]:
     """Each released assignment with its single notebook (the quiz)."""
     quizzes = {}
     for name in course.released_assignments():
-        notebooks = sorted((course.folder("release") / name).glob("*.ipynb"))
+        notebooks = sorted(course.release_folder(name).glob("*.ipynb"))
         if len(notebooks) != 1:
             continue
         raw = notebooks[0].read_bytes()
@@ -85,7 +85,6 @@ def released_quizzes(course: Course) -> dict[str, Quiz]:
 def roster_names(course: Course) -> dict[str, str]:
     """Full name by learner id: the roster's, or nbgrader's students (a course run with the exchange only)."""
     with course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
         names = {
             s.id: f"{s.last_name or ''} {s.first_name or ''}".strip()
             for s in gradebook.db.scalars(select(Student))
@@ -134,7 +133,7 @@ class _Matcher:
         return _Piece(item, learner, assignment, content)
 
     def _match_book(self, item: Received, book: BookFile) -> _Piece:
-        learner = self.learner_ids.get(book.learner.lower())
+        learner = self.learner_ids.get(id_key(book.learner))
         if learner is None:
             raise Unreadable(f"mã học viên '{book.learner}' trong tệp không có trong danh sách học viên")
         assignment = self.quiz_ids.get(book.assignment.lower())

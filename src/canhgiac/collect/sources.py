@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from canhgiac.collect.attempts import to_utc
 from canhgiac.collect.settings import CollectSettings
+from canhgiac.course.attempts import to_utc
 
 # What a submission is made of; anything else in a folder or archive (a signature image, a
 # feedback page) is passed over in silence.

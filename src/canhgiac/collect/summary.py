@@ -3,8 +3,8 @@
 from datetime import UTC
 from pathlib import Path
 
-from canhgiac.collect.attempts import PENDING
 from canhgiac.collect.run import Collected, CollectResult
+from canhgiac.course.attempts import PENDING
 
 
 def _when(entry: Collected) -> str:

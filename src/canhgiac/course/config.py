@@ -80,7 +80,9 @@ def configured(cls: type[C], config: Config, path: Path) -> C:
         except TraitError:
             problems.append(f"c.{cls.__name__}.{name} = {_shown(value)}: {allowed(name, trait, value)}")
     if problems:
-        raise CourseConfigError(f"{path}: thiết lập không hợp lệ:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise CourseConfigError(
+            f"{path}: thiết lập không hợp lệ:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
     return cls(config=config)
 
 

@@ -8,8 +8,10 @@ from typing import TypeVar
 from nbgrader.api import Gradebook
 from traitlets.config import Config, Configurable
 
+from canhgiac.checkout import default_course_dir
 from canhgiac.course.config import CourseConfigError, configured, load_config
 from canhgiac.course.rules import CourseRules
+from canhgiac.course.tables import create_tables
 from canhgiac.datafile import DataError
 from canhgiac.tools import put_tools_on_path
 
@@ -17,12 +19,8 @@ C = TypeVar("C", bound=Configurable)
 
 CONFIG_FILE = "nbgrader_config.py"
 COURSE_ID = "canhgiac"
-
-
-def default_course_dir() -> Path:
-    """`quizzes/` of the checkout this package is installed from, else of the current folder."""
-    checkout = Path(__file__).resolve().parents[3] / "quizzes"
-    return checkout if checkout.is_dir() else Path("quizzes")
+# The book's title (_config.yml), which the report and the certificates name.
+COURSE_TITLE = "Cảnh giác trước thủ đoạn cắt ghép hình ảnh để tống tiền"
 
 
 def resolve_course(arg: str | Path | None) -> "Course":
@@ -99,16 +97,22 @@ class Course:
         return self.settings(CourseRules)
 
     def gradebook(self) -> Gradebook:
-        """nbgrader's gradebook of this course; close it (or use `with`) when done."""
+        """nbgrader's gradebook of this course, with our tables beside it; close it (or use `with`) when done."""
         put_tools_on_path()  # a new gradebook runs `alembic` by name
         if self.db_url.startswith("sqlite:///"):
             # SQLite creates the file, not the folder: a new course starts with its roster.
             Path(self.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return Gradebook(self.db_url, course_id=COURSE_ID)
+        gradebook = Gradebook(self.db_url, course_id=COURSE_ID)
+        create_tables(gradebook.engine)
+        return gradebook
 
     def folder(self, step: str) -> Path:
         """One of nbgrader's step folders: source, release, submitted, autograded, feedback."""
         return self.root / step
+
+    def release_folder(self, assignment: str) -> Path:
+        """Where nbgrader's release of an assignment is (what the learners were given)."""
+        return self.folder("release") / assignment
 
     def released_assignments(self) -> list[str]:
         """The assignments with a release notebook, final test last."""

@@ -244,7 +244,7 @@ def autograded_feedback(
     root: Path, learner: str, assignment: str, submitted_at: datetime
 ) -> list[dict] | None:
     """The feedback of an attempt from nbgrader's autograded/ folder, if that folder holds this attempt."""
-    from canhgiac.collect.attempts import read_timestamp
+    from canhgiac.course.attempts import read_timestamp
 
     folder = root / "autograded" / learner / assignment
     if read_timestamp(folder) != submitted_at:

@@ -1,12 +1,15 @@
 """The course's rules for passing, set in the course's nbgrader_config.py like nbgrader's own settings.
 
-    c.CourseRules.pass_mark = 0.8
-    c.CourseRules.require_chapter_quizzes = False
-    c.CourseRules.attempt = "latest"
+c.CourseRules.pass_mark = 0.8
+c.CourseRules.require_chapter_quizzes = False
+c.CourseRules.attempt = "latest"
 """
 
 from traitlets import Bool, Enum, Float, Unicode
 from traitlets.config import Configurable
+
+# The final test's title where its notebook gives none (a chapter's quiz is named after its chapter).
+FINAL_TITLE = "Bài kiểm tra cuối khóa"
 
 
 class CourseRules(Configurable):
@@ -40,6 +43,11 @@ class CourseRules(Configurable):
             "(what nbgrader's gradebook holds) or the best one (every graded attempt is kept)."
         ),
     ).tag(config=True)
+
+    @classmethod
+    def default_final(cls) -> str:
+        """The final test's name when no course is at hand (the bank, the book): the setting's default."""
+        return cls.class_traits()["final_assignment"].default_value
 
     def passes(self, score: float, max_score: float) -> bool:
         """Does a score reach the pass mark? A quiz worth nothing cannot be passed."""

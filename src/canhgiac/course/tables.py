@@ -70,8 +70,13 @@ attempt_grade = Table(
 )
 
 
+def create_tables(bind) -> None:
+    """Our tables, created where missing: the one place they are made (Course.gradebook, open_engine)."""
+    metadata.create_all(bind)
+
+
 def open_engine(db_url: str) -> Engine:
     """An engine on the course's database, with our tables created when missing."""
     engine = create_engine(db_url, future=True)
-    metadata.create_all(engine)
+    create_tables(engine)
     return engine

@@ -23,7 +23,7 @@ serial `nbgrader autograde`.  What is added:
 - Attempts in order.  Attempts that `canhgiac collect` queued in pending/
   are graded oldest first, each moved into submitted/ in turn (graded ones
   move to attempts/), so nbgrader's gradebook ends with the latest attempt.
-  The layout is in canhgiac.collect.attempts.
+  The layout is in canhgiac.course.attempts.
 - A bad submission never stops the batch: it is reported with the reason and
   graded again at the next run; a tampered notebook (grading cells edited or
   deleted, which nbgrader restores) is graded and listed as needing a look.

@@ -12,16 +12,16 @@ from collections.abc import Set
 from datetime import datetime
 from pathlib import Path
 
-from canhgiac.collect.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt, find_attempts, move
+from canhgiac.course.attempts import ARCHIVED, PENDING, SUBMITTED, Attempt, AttemptKey, find_attempts, move
 
 Key = tuple[str, str]  # (learner, assignment)
 
 
 def to_grade(
     found: list[Attempt],
-    graded: Set[tuple[str, str, datetime]],
+    graded: Set[AttemptKey],
     in_gradebook: datetime | None,
-    skip: Set[tuple[str, str, datetime]] = frozenset(),
+    skip: Set[AttemptKey] = frozenset(),
 ) -> list[Attempt]:
     """The attempts to grade, in order: those not graded yet, oldest first; then the latest again
     if nbgrader's gradebook would otherwise not end with it.
@@ -33,14 +33,11 @@ def to_grade(
     if not found:
         return []
 
-    def key(a: Attempt) -> tuple[str, str, datetime]:
-        return (a.learner, a.assignment, a.submitted_at)
-
     waiting = sorted(
-        (a for a in found if key(a) not in graded and key(a) not in skip), key=lambda a: a.submitted_at
+        (a for a in found if a.key not in graded and a.key not in skip), key=lambda a: a.submitted_at
     )
     latest = max(found, key=lambda a: a.submitted_at)
-    if key(latest) in skip:
+    if latest.key in skip:
         return waiting
     if waiting:
         return waiting if waiting[-1] is latest else [*waiting, latest]
@@ -49,7 +46,7 @@ def to_grade(
     return [latest]
 
 
-def bring_to_submitted(root: Path, target: Attempt, graded: Set[tuple[str, str, datetime]]) -> Attempt:
+def bring_to_submitted(root: Path, target: Attempt, graded: Set[AttemptKey]) -> Attempt:
     """Put `target` in submitted/, moving the attempt there to attempts/ (graded) or pending/ (not yet)."""
     if target.place == SUBMITTED:
         return target
@@ -57,6 +54,6 @@ def bring_to_submitted(root: Path, target: Attempt, graded: Set[tuple[str, str, 
         (a for a in find_attempts(root, target.learner, target.assignment) if a.place == SUBMITTED), None
     )
     if current is not None:
-        done = (current.learner, current.assignment, current.submitted_at) in graded
+        done = current.key in graded
         move(root, current, ARCHIVED if done else PENDING)
     return move(root, target, SUBMITTED)

@@ -13,8 +13,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from canhgiac.course import Course
 from canhgiac.tools import tool_env
 
 STDERR_LINES_KEPT = 40
@@ -62,8 +62,8 @@ class Worker:
 class Pool:
     """Starts workers in the course folder and gathers their messages."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, course: Course) -> None:
+        self.root = course.root
         self.messages: queue.Queue[Message] = queue.Queue()
         self.workers: list[Worker] = []
         self._count = 0

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from nbgrader.api import Assignment, Gradebook, MissingEntry, Student, SubmittedAssignment
 from sqlalchemy import select
 
+from canhgiac.course.attempts import AttemptKey
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_grade as grade_table
 
@@ -29,12 +30,12 @@ class QuestionScore:
     needs_manual_grade: bool
 
 
-def graded_keys(gradebook: Gradebook) -> set[tuple[str, str, datetime]]:
-    """(learner, assignment, time) of every attempt already recorded."""
+def graded_keys(gradebook: Gradebook) -> set[AttemptKey]:
+    """The key (learner, assignment, time) of every attempt already recorded."""
     rows = gradebook.db.execute(
         select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.submitted_at)
     )
-    return {(learner, assignment, when) for learner, assignment, when in rows}
+    return {AttemptKey(*row) for row in rows}
 
 
 def gradebook_times(gradebook: Gradebook) -> dict[tuple[str, str], datetime | None]:

@@ -8,16 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TextIO
 
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import OperationalError
 
-from canhgiac.collect.attempts import Attempt, find_attempts, learners_and_assignments
 from canhgiac.course import Course
-from canhgiac.course.tables import metadata
-from canhgiac.datafile import DataError
+from canhgiac.course.attempts import Attempt, AttemptKey, find_attempts, learners_and_assignments
+from canhgiac.errors import CourseBusy, DataError, ToolFailed
 from canhgiac.grade.database import is_lock_error, wait_for_sqlite_locks
 from canhgiac.grade.plan import Key, bring_to_submitted, to_grade
 from canhgiac.grade.pool import Pool, Worker
@@ -32,7 +30,7 @@ LOCK_FILE = ".canhgiac-grade.lock"
 TICK_SECONDS = 1.0
 
 
-class GradingBusy(DataError):
+class GradingBusy(CourseBusy):
     """Another `canhgiac grade` is grading this course."""
 
 
@@ -74,8 +72,9 @@ class _Job:
 
 
 @contextmanager
-def _only_run(root: Path) -> Iterator[None]:
+def _only_run(course: Course) -> Iterator[None]:
     """One `canhgiac grade` at a time on a course; the lock goes with the process, even when killed."""
+    root = course.root
     with open(root / LOCK_FILE, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -109,31 +108,31 @@ class _Grading:
         stream: TextIO | None,
         only: set[Key] | None = None,
     ):
-        self.root = course.root
+        self.course = course
         self.gradebook = gradebook
         self.settings = settings
         self.graded = graded_keys(gradebook)
         self.times = gradebook_times(gradebook)
         gradebook.db.rollback()  # hold no transaction open while the graders write
-        self.skip: set[tuple[str, str, datetime]] = set()
+        self.skip: set[AttemptKey] = set()
         self.tries: Counter = Counter()
         self.result = GradeResult()
-        keys = sorted(learners_and_assignments(self.root) if only is None else only)
+        keys = sorted(learners_and_assignments(self.course.root) if only is None else only)
         plans = {key: self._plan(key) for key in keys}
         self.ready: deque[Key] = deque(key for key in keys if plans[key])
         self.total = sum(len(plan) for plan in plans.values())
         self.progress = Progress(self.total, stream)
-        self.pool = Pool(self.root)
+        self.pool = Pool(self.course)
 
     def _plan(self, key: Key) -> list[Attempt]:
-        return to_grade(find_attempts(self.root, *key), self.graded, self.times.get(key), self.skip)
+        return to_grade(find_attempts(self.course.root, *key), self.graded, self.times.get(key), self.skip)
 
     @property
     def done(self) -> int:
         return len(self.result.graded) + len(self.result.failed)
 
     def _fail(self, attempt: Attempt, reason: str) -> None:
-        self.skip.add((attempt.learner, attempt.assignment, attempt.submitted_at))
+        self.skip.add(attempt.key)
         self.result.failed.append(Failed(attempt.learner, attempt.assignment, attempt.submitted_at, reason))
         self.progress.update(self.done, len(self.result.failed))
 
@@ -145,12 +144,12 @@ class _Grading:
             if not plan:
                 continue
             try:
-                target = bring_to_submitted(self.root, plan[0], self.graded)
+                target = bring_to_submitted(self.course.root, plan[0], self.graded)
             except OSError as exc:
                 self._fail(plan[0], f"không chuyển được bài nộp vào submitted/ ({exc.strerror})")
                 self.ready.append(key)
                 continue
-            regrade = (target.learner, target.assignment, target.submitted_at) in self.graded
+            regrade = target.key in self.graded
             worker.send(
                 _Job(key, target, regrade), {"assignment": key[1], "learner": key[0]}, time.monotonic()
             )
@@ -162,7 +161,7 @@ class _Grading:
         worker.job = None
         attempt = job.attempt
         text = f"{data.get('error', '')}\n{data.get('log', '')}"
-        attempt_key = (attempt.learner, attempt.assignment, attempt.submitted_at)
+        attempt_key = attempt.key
         if not data.get("ok"):
             if is_lock_error(text) and self.tries[attempt_key] < self.settings.lock_retries:
                 self.tries[attempt_key] += 1
@@ -186,7 +185,7 @@ class _Grading:
         self.graded.add(attempt_key)
         self.times[job.key] = attempt.submitted_at
         notes = review_notes(data.get("log", ""))
-        tampering = tampering_note(attempt.folder, self.root / "release" / attempt.assignment)
+        tampering = tampering_note(attempt.folder, self.course.release_folder(attempt.assignment))
         if tampering:
             notes.insert(0, tampering)
         if any(s.needs_manual_grade for s in scores):
@@ -218,8 +217,8 @@ class _Grading:
             self._fail(job.attempt, f"tiến trình chấm bài dừng đột ngột: {worker.why_it_ended()}")
             self.ready.append(job.key)
         elif not worker.ready:
-            raise DataError(
-                f"{self.root}: không khởi động được nbgrader để chấm bài: {worker.why_it_ended()}"
+            raise ToolFailed(
+                f"{self.course.root}: không khởi động được nbgrader để chấm bài: {worker.why_it_ended()}"
             )
         if self.ready:
             self.pool.start()
@@ -232,7 +231,7 @@ class _Grading:
                 job, worker.job = worker.job, None
                 self.pool.retire(worker, kill=True)
                 if job is None:
-                    raise DataError(f"{self.root}: nbgrader không khởi động được sau {limit:g} giây")
+                    raise ToolFailed(f"{self.course.root}: nbgrader không khởi động được sau {limit:g} giây")
                 self._fail(job.attempt, f"chấm quá {limit:g} giây nên đã dừng (GradeSettings.job_timeout)")
                 self.ready.append(job.key)
                 self.pool.start()
@@ -288,8 +287,7 @@ def grade_course(
     if not course.root.is_dir():
         raise DataError(f"{course.root}: không có thư mục khóa học này")
     wait_for_sqlite_locks()
-    with _only_run(course.root) if exclusive else nullcontext(), course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
+    with _only_run(course) if exclusive else nullcontext(), course.gradebook() as gradebook:
         grading = _Grading(course, gradebook, settings, stream, only)
         if grading.ready:
             _ensure_students(gradebook, {learner for learner, _ in grading.ready})

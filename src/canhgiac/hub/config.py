@@ -54,8 +54,8 @@ def proxy_command() -> list[str]:
 
 
 def trainers(course: Course) -> list[str]:
+    from canhgiac.course.learners import TRAINER
     from canhgiac.roster import load_learners
-    from canhgiac.roster.read import TRAINER
 
     return sorted(hub_username(e.id) for e in load_learners(course).values() if e.role == TRAINER)
 

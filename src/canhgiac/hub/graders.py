@@ -29,9 +29,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from canhgiac.collect.attempts import find_attempts, learners_and_assignments
 from canhgiac.course import Course
 from canhgiac.course import queue as work
+from canhgiac.course.attempts import find_attempts, learners_and_assignments
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import metadata
 from canhgiac.grade import grade_course

@@ -37,8 +37,8 @@ def free_port() -> int:
 
 def ensure_trainer(course: Course) -> str | None:
     """Add the first trainer to a roster that has no trainer; their ID, or None when one exists."""
+    from canhgiac.course.learners import TRAINER
     from canhgiac.roster import import_roster, load_learners
-    from canhgiac.roster.read import TRAINER
 
     if any(entry.role == TRAINER for entry in load_learners(course).values()):
         return None

@@ -11,7 +11,7 @@ source and outputs so that nothing else of the cell can reach the page.
 Where each part comes from, none of which holds the key:
 
 - the question's number, text, scenario and options: the quiz's public data
-  (canhgiac.assign.notebook.public_question), read as a literal from the quiz
+  (canhgiac.question.PublicQuestion), read as a literal from the quiz
   cell's source as the gradebook recorded it when the assignment was
   generated, so that a learner who changed or deleted the quiz cell changes
   nothing here;
@@ -33,10 +33,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from canhgiac.assign.notebook import QUIZ_CELL, quiz_spec
-from canhgiac.bank.schema import KIND_HINTS
+from canhgiac.question import PublicQuestion
 from canhgiac.quiz.answers import LoadedAnswers, load_answers
 from canhgiac.quiz.order import option_order
+from canhgiac.quiz.spec import QUIZ_CELL, quiz_spec, spec_questions
 
 
 class QuestionFeedback(NbGraderPreprocessor):
@@ -51,7 +51,7 @@ class QuestionFeedback(NbGraderPreprocessor):
         info = resources["nbgrader"]
         self.student_id = info["student"]
         spec = self._spec(info["db_url"], info["notebook"], info["assignment"])
-        self.questions = {q["id"]: (number, q) for number, q in enumerate(spec.get("questions", []), 1)}
+        self.questions = {q.id: (number, q) for number, q in enumerate(self._questions(spec), 1)}
         folder = Path(resources.get("metadata", {}).get("path") or ".")
         self.loaded = load_answers(folder)
         self.position = 0
@@ -77,6 +77,15 @@ class QuestionFeedback(NbGraderPreprocessor):
             self.log.warning("The quiz cell of %s/%s could not be read (%s)", assignment, notebook, exc)
             return {}
 
+    def _questions(self, spec: dict) -> list[PublicQuestion]:
+        try:
+            return spec_questions(spec)
+        except ValueError as exc:
+            self.log.warning(
+                "The quiz's questions could not be read (%s): questions shown by number only", exc
+            )
+            return []
+
     def preprocess_cell(
         self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
     ) -> tuple[NotebookNode, ResourcesDict]:
@@ -84,15 +93,15 @@ class QuestionFeedback(NbGraderPreprocessor):
             return cell, resources
         self.position += 1
         grade_id = cell.metadata.nbgrader["grade_id"]
-        number, question = self.questions.get(grade_id, (self.position, {}))
+        number, question = self.questions.get(grade_id, (self.position, None))
         choice, choice_note = self._choice(grade_id, question, self.loaded)
         cell.metadata["canhgiac"] = {
             "number": number,
             "question_id": grade_id,
-            "kind": question.get("kind", ""),
-            "text": question.get("text", ""),
-            "scenario": question.get("scenario") or "",
-            "hint": KIND_HINTS.get(question.get("kind", ""), ""),
+            "kind": question.kind if question else "",
+            "text": question.text if question else "",
+            "scenario": (question.scenario if question else None) or "",
+            "hint": question.hint if question else "",
             "choice": choice,
             "choice_note": choice_note,
             "feedback": self._printed(cell),
@@ -101,15 +110,17 @@ class QuestionFeedback(NbGraderPreprocessor):
         cell.outputs = []
         return cell, resources
 
-    def _choice(self, grade_id: str, question: dict, loaded: LoadedAnswers) -> tuple[list[str], str]:
+    def _choice(
+        self, grade_id: str, question: PublicQuestion | None, loaded: LoadedAnswers
+    ) -> tuple[list[str], str]:
         """The texts of the options the learner chose, in the order they saw them, or why there are none."""
         if loaded.file_problem or grade_id in loaded.question_problems:
             return [], "không đọc được (lý do ở lời nhận xét bên dưới)"
         chosen = loaded.answers.get(grade_id) or []
         if not chosen:
             return [], "chưa chọn"
-        texts = {o["id"]: o["text"] for o in question.get("options", [])}
-        if question.get("kind") != "order":
+        texts = {o.id: o.text for o in question.options} if question else {}
+        if question is None or question.info.control != "order":
             # Saved in the bank's order: shown in the order this learner saw the options.
             chosen = option_order(self.student_id, grade_id, list(dict.fromkeys(chosen)))
         return [texts.get(c, f"(lựa chọn “{c}” không có trong câu hỏi)") for c in chosen], ""

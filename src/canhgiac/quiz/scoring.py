@@ -8,6 +8,8 @@ and to check by hand, which matters more here than finer partial credit.
 
 from dataclasses import dataclass
 
+from canhgiac.question import KINDS
+
 
 @dataclass(frozen=True)
 class Result:
@@ -30,9 +32,10 @@ def score(kind: str, key: list[str], options: list[str], points: float, chosen: 
         return Result(0.0, "Câu trả lời có lựa chọn không thuộc câu hỏi này (" + ", ".join(unknown) + ").")
     if len(set(chosen)) != len(chosen):
         return Result(0.0, "Một lựa chọn được ghi nhiều lần.")
-    if kind in ("single", "scenario", "truefalse") and len(chosen) != 1:
+    info = KINDS.get(kind)
+    if info is not None and info.one_answer and len(chosen) != 1:
         return Result(0.0, "Câu này chỉ được chọn một đáp án.")
-    if kind == "order":
+    if info is not None and info.control == "order":
         if len(chosen) != len(options):
             return Result(0.0, "Chưa xếp đủ tất cả các bước.")
         right = chosen == key

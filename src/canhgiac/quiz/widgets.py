@@ -9,16 +9,17 @@ notebook shows the saved answers again.
 
 import getpass
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as w
 from IPython.display import Javascript
 
-from canhgiac.bank.schema import KIND_HINTS
+from canhgiac.question import KIND_HINTS, PublicOption, PublicQuestion  # noqa: F401 - KIND_HINTS for the tests
 from canhgiac.quiz.answers import load_answers, save_answers
 from canhgiac.quiz.order import option_order
+from canhgiac.quiz.spec import spec_questions
 from canhgiac.text import html_lines
 
 _WIDE = {"description_width": "initial"}
@@ -122,90 +123,86 @@ QUIZ_JS = f"""
 """
 
 
-def shuffled(options: list[dict], learner: str, question_id: str) -> list[dict]:
+def shuffled(options: Sequence[PublicOption], learner: str, question_id: str) -> list[PublicOption]:
     """The options in an order fixed for this learner and question: the same at every reopening,
     and on the quiz's page of the book (canhgiac.quiz.order)."""
-    by_id = {o["id"]: o for o in options}
+    by_id = {o.id: o for o in options}
     return [by_id[oid] for oid in option_order(learner, question_id, list(by_id))]
 
 
 class QuestionControl:
     """The control(s) for one question and how to read and set its answer as option IDs."""
 
-    def __init__(self, number: int, question: dict, learner: str, on_change: Callable[[], None]):
+    def __init__(self, number: int, question: PublicQuestion, learner: str, on_change: Callable[[], None]):
         self.question = question
-        kind = question["kind"]
+        self.control = control = question.info.control
         options = (
-            question["options"]
-            if kind == "truefalse"
-            else shuffled(question["options"], learner, question["id"])
+            question.options
+            if question.kind == "truefalse"
+            else shuffled(question.options, learner, question.id)
         )
         parts: list[w.Widget] = [
-            w.HTML(f"<h3 class='{QUESTION_CLASS}'>Câu {number}. {html_lines(question['text'])}</h3>")
+            w.HTML(f"<h3 class='{QUESTION_CLASS}'>Câu {number}. {html_lines(question.text)}</h3>")
         ]
-        if question.get("scenario"):
+        if question.scenario:
             parts.append(
-                w.HTML(f"<blockquote><b>Tình huống:</b><br>{html_lines(question['scenario'])}</blockquote>")
+                w.HTML(f"<blockquote><b>Tình huống:</b><br>{html_lines(question.scenario)}</blockquote>")
             )
-        parts.append(w.HTML(f"<p class='{HINT_CLASS}'><i>{KIND_HINTS[kind]}</i></p>"))
-        if kind == "multiple":
+        parts.append(w.HTML(f"<p class='{HINT_CLASS}'><i>{question.hint}</i></p>"))
+        if control == "checkbox":
             self.boxes = {
-                o["id"]: w.Checkbox(
-                    value=False, description=o["text"], indent=False, layout=w.Layout(width="auto")
-                )
+                o.id: w.Checkbox(value=False, description=o.text, indent=False, layout=w.Layout(width="auto"))
                 for o in options
             }
             controls = list(self.boxes.values())
-        elif kind == "order":
+        elif control == "order":
             positions = [("Chọn thứ tự", 0)] + [(f"Bước {i}", i) for i in range(1, len(options) + 1)]
             # Without a layout the row is 300 px wide and a long step leaves its list no
             # room: the chosen step could not be read.  Auto width gives the list the
             # rest of the line; on a narrow screen it goes under the step.
             row = {"width": "auto", "height": "auto", "flex_flow": "row wrap"}
             self.selects = {
-                o["id"]: w.Dropdown(
-                    options=positions, value=0, description=o["text"], style=_WIDE, layout=w.Layout(**row)
+                o.id: w.Dropdown(
+                    options=positions, value=0, description=o.text, style=_WIDE, layout=w.Layout(**row)
                 )
                 for o in options
             }
             controls = list(self.selects.values())
         else:
             self.radio = w.RadioButtons(
-                options=[(o["text"], o["id"]) for o in options],
+                options=[(o.text, o.id) for o in options],
                 value=None,
                 layout=w.Layout(width="auto"),
             )
             controls = [self.radio]
-        for control in controls:
-            control.observe(lambda _change: on_change(), names="value")
+        for widget in controls:
+            widget.observe(lambda _change: on_change(), names="value")
         # The controls in a box of their own, which the quiz's script names after the question.
         group = w.VBox(controls)
         group.add_class(OPTIONS_CLASS)
-        if kind not in ("multiple", "order"):
+        if control == "radio":
             group.add_class(RADIOGROUP_CLASS)
         self.box = w.VBox([*parts, group], layout=w.Layout(margin="0 0 1.5em 0"))
 
     def value(self) -> list[str]:
-        kind = self.question["kind"]
-        if kind == "multiple":
+        if self.control == "checkbox":
             # In the bank's order, whatever order the learner saw: the saved file stays stable.
-            return [o["id"] for o in self.question["options"] if self.boxes[o["id"]].value]
-        if kind == "order":
+            return [o.id for o in self.question.options if self.boxes[o.id].value]
+        if self.control == "order":
             # The steps placed so far, by position; an incomplete order scores 0 with its reason.
             placed = {oid: s.value for oid, s in self.selects.items() if s.value}
             return sorted(placed, key=placed.__getitem__)
         return [self.radio.value] if self.radio.value else []
 
     def set(self, chosen: list[str]) -> None:
-        kind = self.question["kind"]
-        if kind == "multiple":
+        if self.control == "checkbox":
             for oid, box in self.boxes.items():
                 box.value = oid in chosen
-        elif kind == "order":
+        elif self.control == "order":
             for position, oid in enumerate(chosen, 1):
                 if oid in self.selects:
                     self.selects[oid].value = position
-        elif chosen and chosen[0] in {o["id"] for o in self.question["options"]}:
+        elif chosen and chosen[0] in {o.id for o in self.question.options}:
             self.radio.value = chosen[0]
 
 
@@ -230,11 +227,12 @@ class Quiz:
         self.status = w.HTML()
         self.status.add_class(STATUS_CLASS)
         self.controls = [
-            QuestionControl(i, q, learner, self._update_progress) for i, q in enumerate(spec["questions"], 1)
+            QuestionControl(i, q, learner, self._update_progress)
+            for i, q in enumerate(spec_questions(spec), 1)
         ]
         saved = load_answers(self.folder)
         for control in self.controls:
-            control.set(saved.answers.get(control.question["id"], []))
+            control.set(saved.answers.get(control.question.id, []))
         self.save_button = w.Button(
             description="Lưu bài làm",
             button_style="primary",
@@ -254,7 +252,7 @@ class Quiz:
         self.widget.add_class(QUIZ_CLASS)
 
     def answers(self) -> dict[str, list[str]]:
-        return {c.question["id"]: c.value() for c in self.controls if c.value()}
+        return {c.question.id: c.value() for c in self.controls if c.value()}
 
     def _update_progress(self) -> None:
         done = sum(1 for c in self.controls if c.value())

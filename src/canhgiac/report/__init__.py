@@ -1,8 +1,8 @@
 """`canhgiac report --out DIR`: who has completed and passed the course, and how good each question is.
 
 The figures come from the course's gradebook (nbgrader's tables and ours) by
-a few SQL aggregates (read.py), whatever the number of learners; the rules are
-pure functions (rules.py); the same tables feed the files, the HTML page and
+a few SQL aggregates (canhgiac.course.read), whatever the number of learners; who
+passes is canhgiac.course.status, the question statistics pure functions (rules.py); the same tables feed the files, the HTML page and
 the trainer's dashboard (notebooks/bang-dieu-khien.ipynb).
 
 Files written into DIR (a contract: tests and trainers' scripts rely on the
@@ -48,7 +48,7 @@ CourseRules.require_chapter_quizzes); CourseRules.attempt says which attempt
 counts.  The flags' thresholds are ReportSettings.
 """
 
-from canhgiac.report.read import read_course
+from canhgiac.course.read import read_course
 from canhgiac.report.settings import COURSE_TITLE, ReportSettings
 from canhgiac.report.write import Written, write_report
 

@@ -52,8 +52,16 @@ def rates_chart(table: Table) -> bytes:
         ax = figure.add_subplot()
         names = [str(r[0]) for r in rows][::-1]
         y = range(len(rows))
-        ax.barh([i + 0.2 for i in y], [r[done] or 0 for r in rows][::-1], height=0.4, color=BLUE, label="Hoàn thành")
-        ax.barh([i - 0.2 for i in y], [r[passed] or 0 for r in rows][::-1], height=0.4, color=ORANGE, label="Đạt")
+        ax.barh(
+            [i + 0.2 for i in y],
+            [r[done] or 0 for r in rows][::-1],
+            height=0.4,
+            color=BLUE,
+            label="Hoàn thành",
+        )
+        ax.barh(
+            [i - 0.2 for i in y], [r[passed] or 0 for r in rows][::-1], height=0.4, color=ORANGE, label="Đạt"
+        )
         ax.set_yticks(list(y), names)
         ax.set_xlim(0, 100)
         ax.set_xlabel("Tỷ lệ trên số học viên (%)")
@@ -71,7 +79,12 @@ def distribution_chart(table: Table, pass_mark: float) -> bytes:
         lows = table.column("Từ (%)")
         counts = table.column("Số học viên")
         ax.bar([low + 5 for low in lows], counts, width=9, color=BLUE)
-        ax.axvline(pass_mark * 100, color=VERMILLION, linestyle="--", label=f"Điểm yêu cầu ({vi_percent(pass_mark * 100)})")
+        ax.axvline(
+            pass_mark * 100,
+            color=VERMILLION,
+            linestyle="--",
+            label=f"Điểm yêu cầu ({vi_percent(pass_mark * 100)})",
+        )
         ax.set_xlim(0, 100)
         ax.set_xticks(range(0, 101, 10))
         ax.set_xlabel("Điểm (% số điểm của bài)")
@@ -93,7 +106,13 @@ def questions_chart(table: Table, settings: ReportSettings) -> bytes:
         names.append(str(row[0]))
         values.append(row[facility_at] or 0)
         colours.append(
-            VERMILLION if MISLEADING in flags else ORANGE if TOO_HARD in flags else GREY if TOO_EASY in flags else GREEN
+            VERMILLION
+            if MISLEADING in flags
+            else ORANGE
+            if TOO_HARD in flags
+            else GREY
+            if TOO_EASY in flags
+            else GREEN
         )
     with rc_context(FONT):
         figure = Figure(figsize=(7.5, _height(len(names))), layout="constrained")

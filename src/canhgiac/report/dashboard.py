@@ -13,11 +13,11 @@ from IPython.display import HTML, Image, display
 from sqlalchemy.exc import SQLAlchemyError
 
 from canhgiac.course import Course, CourseRules, resolve_course
+from canhgiac.course.model import CourseData
+from canhgiac.course.read import read_course
 from canhgiac.datafile import DataError
 from canhgiac.report.charts import distribution_chart, questions_chart, rates_chart
 from canhgiac.report.html import number, reminders_html, rules_text, table_html
-from canhgiac.report.model import CourseData
-from canhgiac.report.read import read_course
 from canhgiac.report.settings import ReportSettings
 from canhgiac.report.tables import (
     YES,
@@ -111,7 +111,9 @@ def dashboard(course_dir: str | None = None) -> widgets.Widget:
         )
     agency = widgets.Dropdown(options=[ALL, *data.agencies()], description="Cơ quan")
     commune = widgets.Dropdown(options=[ALL, *data.communes()], description="Xã")
-    quiz = widgets.Dropdown(options=[(ALL, ALL), *((data.title(q), q) for q in data.quiz_names)], description="Bài")
+    quiz = widgets.Dropdown(
+        options=[(ALL, ALL), *((data.title(q), q) for q in data.quiz_names)], description="Bài"
+    )
 
     def communes_of(change) -> None:
         chosen = None if change["new"] == ALL else change["new"]

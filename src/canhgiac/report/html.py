@@ -12,7 +12,7 @@ from datetime import date
 from html import escape
 
 from canhgiac.course import CourseRules
-from canhgiac.report.model import CourseData
+from canhgiac.course.model import CourseData
 from canhgiac.report.tables import TOTAL, Cell, Shares, Table
 
 CSS = """
@@ -65,7 +65,11 @@ def table_html(table: Table, *, caption: str | None = None, skip: Sequence[str] 
     ident = f"bang-{slug or table.name}"
     out = [f'<div class="table-wrap" role="region" aria-labelledby="{ident}" tabindex="0"><table>']
     out.append(f'<caption id="{ident}">{escape(caption or table.title)}</caption>')
-    out.append("<thead><tr>" + "".join(f'<th scope="col">{escape(table.columns[i])}</th>' for i in keep) + "</tr></thead>")
+    out.append(
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{escape(table.columns[i])}</th>' for i in keep)
+        + "</tr></thead>"
+    )
     out.append("<tbody>")
     for row in table.rows:
         cls = ' class="total"' if row[0] == TOTAL else ""
@@ -99,7 +103,7 @@ def reminders_html(table: Table) -> str:
     for row in table.rows:
         groups.setdefault(str(row[agency_at]), []).append(row)
     if not groups:
-        return '<p>Mọi học viên đã nộp đủ bài và đạt. Không cần nhắc ai.</p>'
+        return "<p>Mọi học viên đã nộp đủ bài và đạt. Không cần nhắc ai.</p>"
     parts = [f'<p class="note">{escape(table.note)}</p>']
     for i, (agency, rows) in enumerate(groups.items()):
         part = Table(table.name, table.title, table.sheet, table.columns, tuple(rows), hidden=table.hidden)
@@ -145,7 +149,9 @@ def report_html(
     elif not n:
         notices.append("Sổ điểm chưa có học viên nào. Hãy nhập danh sách học viên (canhgiac roster import).")
     elif not data.results:
-        notices.append("Chưa có bài nộp nào được chấm. Khi đã chấm bài (canhgiac grade), hãy lập lại báo cáo.")
+        notices.append(
+            "Chưa có bài nộp nào được chấm. Khi đã chấm bài (canhgiac grade), hãy lập lại báo cáo."
+        )
     if data.final not in data.quiz_names:
         notices.append(f"Khóa học chưa có bài kiểm tra cuối khóa ({data.final}), nên chưa ai đạt.")
 
@@ -160,29 +166,39 @@ def report_html(
         f"<li><strong>{number(n - passed)}</strong>chưa đạt</li>",
         "</ul>",
         "<h2>Theo cơ quan</h2>",
-        image_html(charts["by_agency"], "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng cơ quan; số liệu ở bảng dưới."),
+        image_html(
+            charts["by_agency"],
+            "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng cơ quan; số liệu ở bảng dưới.",
+        ),
         table_html(tables["by_agency"]),
         "<h2>Theo xã</h2>",
-        image_html(charts["by_commune"], "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng xã; số liệu ở bảng dưới."),
+        image_html(
+            charts["by_commune"],
+            "Biểu đồ cột: tỷ lệ hoàn thành và tỷ lệ đạt của từng xã; số liệu ở bảng dưới.",
+        ),
         table_html(tables["by_commune"]),
         "<h2>Các bài kiểm tra</h2>",
         table_html(tables["quizzes"]),
         "<h2>Phân bố điểm bài kiểm tra cuối khóa</h2>",
-        image_html(charts["score_distribution"], "Biểu đồ cột: số học viên theo từng khoảng điểm; số liệu ở bảng dưới."),
+        image_html(
+            charts["score_distribution"],
+            "Biểu đồ cột: số học viên theo từng khoảng điểm; số liệu ở bảng dưới.",
+        ),
         table_html(tables["score_distribution"]),
         "<h2>Cần nhắc</h2>",
         reminders_html(tables["reminders"]),
         "<h2>Phân tích câu hỏi</h2>",
-        image_html(charts["questions"], "Biểu đồ cột: độ dễ của từng câu hỏi, tô màu theo nhận xét; số liệu ở bảng dưới."),
+        image_html(
+            charts["questions"],
+            "Biểu đồ cột: độ dễ của từng câu hỏi, tô màu theo nhận xét; số liệu ở bảng dưới.",
+        ),
         table_html(tables["questions"]),
     ]
     if files:
         body.append("<h2>Các tệp kèm theo</h2>")
         body.append(
             '<p class="note">Cùng thư mục với trang này. Danh sách đầy đủ từng học viên ở learners.csv '
-            "và trong report.xlsx.</p><ul>"
-            + "".join(f"<li>{escape(f)}</li>" for f in files)
-            + "</ul>"
+            "và trong report.xlsx.</p><ul>" + "".join(f"<li>{escape(f)}</li>" for f in files) + "</ul>"
         )
     return (
         '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'

@@ -1,4 +1,4 @@
-"""The report's rules as pure functions: who has completed and passed, and how good a question is.
+"""The report's rules as pure functions: how good a question is (who passes is canhgiac.course.status).
 
 The question statistics follow Moodle's "Quiz statistics calculations"
 (https://docs.moodle.org/dev/Quiz_statistics_calculations), with a question's
@@ -16,11 +16,9 @@ a report over any number of learners needs one pass over the database.
 """
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from canhgiac.course import CourseRules
-from canhgiac.report.model import QuestionSums, Result
+from canhgiac.course.model import QuestionSums
 from canhgiac.report.settings import ReportSettings
 
 # Below this, a variance is a rounding error: everyone scored the same.
@@ -29,35 +27,6 @@ EPSILON = 1e-9
 TOO_EASY = "quá dễ"
 TOO_HARD = "quá khó"
 MISLEADING = "có thể gây hiểu nhầm"
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where a learner stands in the course."""
-
-    missing: tuple[str, ...]  # quizzes not handed in
-    failed: tuple[str, ...]  # quizzes handed in that must reach the pass mark and did not
-    completed: bool  # every quiz handed in
-    passed: bool  # the final test (and, when required, every chapter quiz) reached the pass mark
-
-
-def learner_status(
-    results: Mapping[str, Result], quizzes: Sequence[str], rules: CourseRules
-) -> Status:
-    """A learner's status from the counting attempt of each quiz handed in.
-
-    Completed: every quiz of the course handed in.  Passed: the final test reaches
-    the pass mark, and so does every chapter quiz when the rules require it.  A
-    course with no final test cannot be passed.
-    """
-    final = rules.final_assignment
-    missing = tuple(q for q in quizzes if q not in results)
-    must_pass = [q for q in quizzes if q == final or rules.require_chapter_quizzes]
-    failed = tuple(
-        q for q in must_pass if q in results and not rules.passes(results[q].score, results[q].max_score)
-    )
-    passed = final in quizzes and not failed and not any(q in missing for q in must_pass)
-    return Status(missing=missing, failed=failed, completed=not missing, passed=passed)
 
 
 def percent(part: float, whole: float, digits: int = 1) -> float | None:

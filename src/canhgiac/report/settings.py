@@ -1,23 +1,24 @@
 """The report's thresholds, set in the course's nbgrader_config.py like nbgrader's own settings.
 
-    c.ReportSettings.course_title = "Cảnh giác trước thủ đoạn cắt ghép hình ảnh để tống tiền"
-    c.ReportSettings.easy_above = 90
-    c.ReportSettings.hard_below = 30
-    c.ReportSettings.discrimination_below = 10
-    c.ReportSettings.min_attempts = 10
+c.ReportSettings.course_title = "Cảnh giác trước thủ đoạn cắt ghép hình ảnh để tống tiền"
+c.ReportSettings.easy_above = 90
+c.ReportSettings.hard_below = 30
+c.ReportSettings.discrimination_below = 10
+c.ReportSettings.min_attempts = 10
 """
 
 from traitlets import Float, Integer, Unicode
 from traitlets.config import Configurable
 
-# The book's title (_config.yml), which the report and the certificates name.
-COURSE_TITLE = "Cảnh giác trước thủ đoạn cắt ghép hình ảnh để tống tiền"
+from canhgiac.course import COURSE_TITLE
 
 
 class ReportSettings(Configurable):
     """What the report says about the course, and when a question is flagged (all figures in %)."""
 
-    course_title = Unicode(COURSE_TITLE, help="The course's title, at the top of the report.").tag(config=True)
+    course_title = Unicode(COURSE_TITLE, help="The course's title, at the top of the report.").tag(
+        config=True
+    )
 
     easy_above = Float(
         90.0,

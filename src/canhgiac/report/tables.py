@@ -16,14 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from canhgiac.course import CourseRules
-from canhgiac.report.model import CourseData, merge_sums, sort_key
+from canhgiac.course.model import CourseData, merge_sums, sort_key
+from canhgiac.course.status import Status, statuses
 from canhgiac.report.rules import (
-    Status,
     discrimination,
     facility,
     full_marks,
     histogram,
-    learner_status,
     percent,
     question_flags,
 )
@@ -38,6 +37,7 @@ SEPARATOR = "; "
 TEXT_LENGTH = 90
 BINS = 10
 
+
 @dataclass(frozen=True)
 class Shares:
     """Quizzes and a learner's score on each in %, as one cell: 'Bài kiểm tra cuối khóa (52.9%)'."""
@@ -47,7 +47,8 @@ class Shares:
     def text(self, decimal: str = ".") -> str:
         """The cell's text, with `decimal` as decimal mark: '.' for CSV, ',' for HTML."""
         return SEPARATOR.join(
-            title if share is None else f"{title} ({vi_percent(share, decimal)})" for title, share in self.items
+            title if share is None else f"{title} ({vi_percent(share, decimal)})"
+            for title, share in self.items
         )
 
     def __str__(self) -> str:
@@ -70,12 +71,6 @@ class Table:
     def column(self, name: str) -> list[Cell]:
         i = self.columns.index(name)
         return [row[i] for row in self.rows]
-
-
-def statuses(data: CourseData, rules: CourseRules) -> dict[str, Status]:
-    """Every learner's status, by id."""
-    quizzes = data.quiz_names
-    return {lr.id: learner_status(data.results.get(lr.id, {}), quizzes, rules) for lr in data.learners}
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:
@@ -123,12 +118,12 @@ def quizzes_table(data: CourseData, rules: CourseRules) -> Table:
     ids = {lr.id for lr in data.learners}
     rows = []
     for quiz in data.quizzes:
-        results = [by_quiz[quiz.name] for lid, by_quiz in data.results.items() if lid in ids and quiz.name in by_quiz]
+        results = [
+            by_quiz[quiz.name] for lid, by_quiz in data.results.items() if lid in ids and quiz.name in by_quiz
+        ]
         handed = len(results)
         passed = sum(rules.passes(r.score, r.max_score) for r in results)
-        mean = (
-            percent(sum(r.score / r.max_score for r in results if r.max_score), handed) if handed else None
-        )
+        mean = percent(sum(r.score / r.max_score for r in results if r.max_score), handed) if handed else None
         rows.append(
             (
                 quiz.name,

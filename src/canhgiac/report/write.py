@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from canhgiac.course import Course
+from canhgiac.course.read import read_course
 from canhgiac.datafile import DataError
 from canhgiac.report.charts import all_charts
 from canhgiac.report.html import report_html
-from canhgiac.report.read import read_course
 from canhgiac.report.settings import ReportSettings
 from canhgiac.report.tables import YES, Cell, Shares, Table, all_tables
 
@@ -106,7 +106,9 @@ def write_report(course: Course, out: Path, today: date | None = None) -> Writte
     tables = {t.name: t for t in table_list}
     charts = all_charts(tables, rules.pass_mark, settings)
 
-    files = [f"{t.name}.csv" for t in table_list] + [XLSX_FILE] + [f"{CHARTS_DIR}/{name}.png" for name in charts]
+    files = (
+        [f"{t.name}.csv" for t in table_list] + [XLSX_FILE] + [f"{CHARTS_DIR}/{name}.png" for name in charts]
+    )
     for table in table_list:
         _write(out / f"{table.name}.csv", csv_bytes(table))
     _write(out / XLSX_FILE, xlsx_bytes(table_list))

@@ -9,9 +9,9 @@ without diacritics, and trailing blank rows.
 import csv
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from canhgiac.course.learners import ID_RULE, LEARNER, TRAINER, Learner, id_key, is_valid_id
 from canhgiac.datafile import DataError
 from canhgiac.text import fold, nfc
 
@@ -34,26 +34,11 @@ COLUMN_NAMES = {
     "role": "Vai trò",
 }
 REQUIRED = ("id", "full_name", "agency", "commune", "email")
-# A learner ID becomes a folder name (submitted/<id>/) and a file name (<id>_<quiz>.json).
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-# The optional column "Vai trò": who takes the course, and who runs it (on the hosted
-# course, trainers form the hub group that may see the report).  Empty = a learner.
-LEARNER, TRAINER = "học viên", "cán bộ phụ trách"
 ROLES = {fold(LEARNER): LEARNER, fold(TRAINER): TRAINER}
 
 
 class RosterError(DataError):
     """A roster file that cannot be imported; the message lists every problem with its row."""
-
-
-@dataclass(frozen=True)
-class Learner:
-    id: str
-    full_name: str
-    agency: str
-    commune: str
-    email: str = ""
-    role: str = LEARNER
 
 
 def header_key(header: object) -> str | None:
@@ -148,14 +133,12 @@ def read_roster(path: Path) -> list[Learner]:
         learner_id = cells["id"]
         if not learner_id:
             row_problems.append("thiếu mã học viên")
-        elif not ID_PATTERN.match(learner_id):
-            row_problems.append(
-                f"mã '{learner_id}' không hợp lệ (chỉ dùng chữ không dấu, số, '.', '-', '_'; tối đa 64 ký tự)"
-            )
-        elif learner_id.lower() in first_row:
-            row_problems.append(f"mã '{learner_id}' trùng với dòng {first_row[learner_id.lower()]}")
+        elif not is_valid_id(learner_id):
+            row_problems.append(f"mã '{learner_id}' không hợp lệ ({ID_RULE})")
+        elif id_key(learner_id) in first_row:
+            row_problems.append(f"mã '{learner_id}' trùng với dòng {first_row[id_key(learner_id)]}")
         else:
-            first_row[learner_id.lower()] = number
+            first_row[id_key(learner_id)] = number
         if not cells["full_name"]:
             named = learner_id and not row_problems
             row_problems.append(f"thiếu họ và tên của '{learner_id}'" if named else "thiếu họ và tên")

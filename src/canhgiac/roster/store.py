@@ -7,10 +7,10 @@ from nbgrader.api import Student
 from sqlalchemy import delete, select
 
 from canhgiac.course import Course
+from canhgiac.course.learners import LEARNER, TRAINER
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 from canhgiac.course.tables import trainer as trainer_table
-from canhgiac.roster.read import LEARNER, TRAINER, Learner, read_roster
+from canhgiac.roster.read import Learner, read_roster
 
 # SQLite allows at most 999 parameters in a statement: IDs go in chunks.
 CHUNK = 500
@@ -33,7 +33,6 @@ def import_roster(course: Course, path: Path) -> ImportResult:
     learners = read_roster(path)
     with course.gradebook() as gradebook:
         session = gradebook.db
-        metadata.create_all(gradebook.engine)
         ids = [entry.id for entry in learners]
         try:
             existing: dict[str, Student] = {}
@@ -80,7 +79,6 @@ def import_roster(course: Course, path: Path) -> ImportResult:
 def load_learners(course: Course) -> dict[str, Learner]:
     """The course's learners by ID, as imported, with their role."""
     with course.gradebook() as gradebook:
-        metadata.create_all(gradebook.engine)
         trainers = set(gradebook.db.scalars(select(trainer_table.c.learner_id)))
         rows = gradebook.db.execute(select(learner_table)).mappings()
         return {

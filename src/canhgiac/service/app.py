@@ -37,9 +37,9 @@ from sqlalchemy import create_engine, select, text
 from tornado import web
 
 from canhgiac.collect import Received, collect_received
-from canhgiac.collect.attempts import find_attempts, to_utc
 from canhgiac.course import Course
 from canhgiac.course import queue as work
+from canhgiac.course.attempts import find_attempts, to_utc
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import metadata
 from canhgiac.datafile import DataError

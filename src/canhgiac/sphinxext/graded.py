@@ -11,7 +11,7 @@ browser can share files, short steps say how to attach it where not, and the
 quizzes handed in on this device can be sent in one file, <learner ID>_tat-ca.json.
 
 The page holds no answer key in any form: only what the released notebook
-holds (canhgiac.assign.notebook.public_question: texts, option IDs, kinds,
+holds (canhgiac.question.PublicQuestion: texts, option IDs, kinds,
 points), so it cannot score itself.  Options are rendered in the bank's order
 and put in the learner's order by the page's script, with the rule of
 canhgiac.quiz.order, the one that the notebook uses.
@@ -27,57 +27,55 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from canhgiac.assign.notebook import public_question
-from canhgiac.bank.schema import KIND_HINTS
+from canhgiac.course import learners
+from canhgiac.question import PublicQuestion
 from canhgiac.sphinxext.practice import directive_bank
 from canhgiac.text import html_lines
 
 SCRIPT = "canhgiac-exam.js"
 STYLE = "canhgiac-exam.css"
 MARK = "cg-graded-quiz"  # the class of the raw node: tells a page that needs the script
-# The roster's rule for learner IDs (canhgiac.roster.read.ID_PATTERN), checked in the browser too.
-ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+# The rule for learner IDs (canhgiac.course.learners), checked in the browser too; HTML anchors it itself.
+ID_PATTERN = learners.ID_PATTERN.pattern.removeprefix("^").removesuffix("$")
 
 
-def _options_html(q: dict, base: str) -> str:
+def _options_html(q: PublicQuestion, base: str) -> str:
     """The options in the bank's order (the script puts them in the learner's order)."""
-    if q["kind"] == "order":
-        steps = "".join(f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q["options"]) + 1))
+    if q.info.control == "order":
+        steps = "".join(f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1))
         items = "".join(
-            f'<li data-option="{o["id"]}"><label for="{base}-{o["id"]}">{html_lines(o["text"])}</label>'
-            f'<select id="{base}-{o["id"]}" name="{base}-{o["id"]}" data-option="{o["id"]}">'
+            f'<li data-option="{o.id}"><label for="{base}-{o.id}">{html_lines(o.text)}</label>'
+            f'<select id="{base}-{o.id}" name="{base}-{o.id}" data-option="{o.id}">'
             f'<option value="">Chọn thứ tự</option>{steps}</select></li>'
-            for o in q["options"]
+            for o in q.options
         )
         return f'<ul class="cg-options cg-order">{items}</ul>'
-    control = "checkbox" if q["kind"] == "multiple" else "radio"
     items = "".join(
-        f'<li data-option="{o["id"]}"><input type="{control}" id="{base}-{o["id"]}" name="{base}" '
-        f'value="{o["id"]}"><label for="{base}-{o["id"]}">{html_lines(o["text"])}</label></li>'
-        for o in q["options"]
+        f'<li data-option="{o.id}"><input type="{q.info.control}" id="{base}-{o.id}" name="{base}" '
+        f'value="{o.id}"><label for="{base}-{o.id}">{html_lines(o.text)}</label></li>'
+        for o in q.options
     )
     return f'<ul class="cg-options">{items}</ul>'
 
 
-def question_html(q: dict, number: int) -> str:
+def question_html(q: PublicQuestion, number: int) -> str:
     """One question: a group named "Câu n. <question>" (a radio group for one answer), described by its hint."""
-    base = f"cg-exam-{q['id']}"
-    kind = q["kind"]
+    base = f"cg-exam-{q.id}"
     described = f"{base}-hint"
     scenario = ""
-    if q["scenario"]:
+    if q.scenario:
         scenario = (
             f'<div class="cg-scenario" id="{base}-scenario"><p class="cg-scenario-title">Tình huống</p>'
-            f"<p>{html_lines(q['scenario'])}</p></div>"
+            f"<p>{html_lines(q.scenario)}</p></div>"
         )
         described = f"{base}-scenario {base}-hint"
-    role = "" if kind in ("multiple", "order") else ' role="radiogroup"'
+    role = ' role="radiogroup"' if q.info.control == "radio" else ""
     return (
-        f'<fieldset class="cg-exam-question" id="{base}" data-question="{q["id"]}" data-kind="{kind}"{role} '
+        f'<fieldset class="cg-exam-question" id="{base}" data-question="{q.id}" data-kind="{q.kind}"{role} '
         f'aria-labelledby="{base}-legend" aria-describedby="{described}">'
-        f'<legend id="{base}-legend"><span class="cg-num">Câu {number}.</span> {html_lines(q["text"])}</legend>'
+        f'<legend id="{base}-legend"><span class="cg-num">Câu {number}.</span> {html_lines(q.text)}</legend>'
         f"{scenario}"
-        f'<p class="cg-hint" id="{base}-hint">{KIND_HINTS[kind]}</p>'
+        f'<p class="cg-hint" id="{base}-hint">{q.hint}</p>'
         f"{_options_html(q, base)}"
         "</fieldset>"
     )
@@ -118,9 +116,9 @@ def _after_html() -> str:
     )
 
 
-def exam_html(assignment: str, questions: list[dict]) -> str:
+def exam_html(assignment: str, questions: list[PublicQuestion]) -> str:
     """The quiz's form, then how to send the file; the page's Markdown gives the title."""
-    total = sum(q["points"] for q in questions)
+    total = sum(q.points for q in questions)
     progress = f'<p class="cg-exam-progress">Đã trả lời 0/{len(questions)} câu</p>'
     learner = (
         '<fieldset class="cg-exam-learner"><legend>Thông tin học viên</legend>'
@@ -196,7 +194,7 @@ class GradedQuiz(SphinxDirective):
         if not graded:
             raise self.error(f"bài '{assignment}' không có câu hỏi chấm điểm nào trong {bank_dir}")
         # Only what the released notebook knows of each question: never the answer or the explanation.
-        questions = [public_question(q) for q in graded]
+        questions = [PublicQuestion.from_bank(q) for q in graded]
         return [nodes.raw("", exam_html(assignment, questions), format="html", classes=[MARK])]
 
 

@@ -21,15 +21,15 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from canhgiac.bank import Bank, Option, Question, load_bank
-from canhgiac.bank.schema import KIND_HINTS
 from canhgiac.datafile import DataError
+from canhgiac.question import KIND_HINTS, KINDS
 from canhgiac.quiz.order import option_order
 from canhgiac.text import html_lines
 
 
 def _answerhtml_lines(q: Question) -> str:
     texts = {o.id: o.text for o in q.options}
-    if q.kind == "order":
+    if KINDS[q.kind].control == "order":
         return " → ".join(f"{i}. {texts[a]}" for i, a in enumerate(q.answer, 1))
     return "; ".join(texts[a] for a in q.answer)
 
@@ -53,7 +53,8 @@ def shown_options(q: Question) -> list[Option]:
 
 def _options_html(q: Question, base: str) -> str:
     options = shown_options(q)
-    if q.kind == "order":
+    control = KINDS[q.kind].control
+    if control == "order":
         positions = "".join(f'<option value="{i}">Bước {i}</option>' for i in range(1, len(q.options) + 1))
         items = "".join(
             f'<li><label for="{base}-{o.id}">{html_lines(o.text)}</label>'
@@ -62,7 +63,6 @@ def _options_html(q: Question, base: str) -> str:
             for o in options
         )
         return f'<ul class="cg-options cg-order">{items}</ul>'
-    control = "checkbox" if q.kind == "multiple" else "radio"
     items = "".join(
         f'<li><input type="{control}" id="{base}-{o.id}" name="{base}" value="{o.id}">'
         f'<label for="{base}-{o.id}">{html_lines(o.text)}</label></li>'

@@ -25,17 +25,57 @@ from sqlalchemy import create_engine, text
 from canhgiac.course.folder import COURSE_ID
 from canhgiac.course.tables import attempt as attempt_table
 from canhgiac.course.tables import attempt_grade as attempt_grade_table
+from canhgiac.course.tables import create_tables
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Hữu", "Ngọc", "Quốc"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Hà", "Hương", "Lan", "Long", "Nam", "Phương", "Quân", "Sơn",
-         "Thảo", "Tuấn", "Yến", "Đạt", "Hải", "Khánh", "Linh", "Ngân", "Trường", "Ánh", "Ơn", "Ưng"]
-AGENCIES = ["Văn phòng HĐND và UBND", "Phòng Nội vụ", "Phòng Tư pháp", "Trung tâm Y tế", "Trường THCS Đình Lập",
-            "Phòng Tài chính – Kế hoạch", "Công an xã", "Ban Chỉ huy Quân sự"]
-COMMUNES = ["Xã Đình Lập", "Xã Bắc Xa", "Xã Bính Xá", "Xã Kiên Mộc", "Xã Châu Sơn", "Xã Thái Bình",
-            "Xã Cường Lợi", "Xã Lâm Ca"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Hà",
+    "Hương",
+    "Lan",
+    "Long",
+    "Nam",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Thảo",
+    "Tuấn",
+    "Yến",
+    "Đạt",
+    "Hải",
+    "Khánh",
+    "Linh",
+    "Ngân",
+    "Trường",
+    "Ánh",
+    "Ơn",
+    "Ưng",
+]
+AGENCIES = [
+    "Văn phòng HĐND và UBND",
+    "Phòng Nội vụ",
+    "Phòng Tư pháp",
+    "Trung tâm Y tế",
+    "Trường THCS Đình Lập",
+    "Phòng Tài chính – Kế hoạch",
+    "Công an xã",
+    "Ban Chỉ huy Quân sự",
+]
+COMMUNES = [
+    "Xã Đình Lập",
+    "Xã Bắc Xa",
+    "Xã Bính Xá",
+    "Xã Kiên Mộc",
+    "Xã Châu Sơn",
+    "Xã Thái Bình",
+    "Xã Cường Lợi",
+    "Xã Lâm Ca",
+]
 
 CHUNK = 20_000  # rows per INSERT batch
 START = datetime(2026, 3, 2, 8, 0, 0)
@@ -78,7 +118,7 @@ def create_schema(conn) -> None:
     from alembic.script import ScriptDirectory
 
     Base.metadata.create_all(conn)
-    metadata.create_all(conn)
+    create_tables(conn)
     head = ScriptDirectory(str(Path(nbgrader.__file__).parent / "alembic")).get_current_head()
     conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
     conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
@@ -161,7 +201,9 @@ def generate_gradebook(
         quiz_ids, notebook_ids, cell_ids = {}, {}, {}
         for quiz, cells in result.quizzes.items():
             quiz_ids[quiz], notebook_ids[quiz] = _uid(), _uid()
-            conn.execute(tables["assignment"].insert(), [{"id": quiz_ids[quiz], "name": quiz, "course_id": COURSE_ID}])
+            conn.execute(
+                tables["assignment"].insert(), [{"id": quiz_ids[quiz], "name": quiz, "course_id": COURSE_ID}]
+            )
             conn.execute(
                 tables["notebook"].insert(),
                 [{"id": notebook_ids[quiz], "name": "quiz", "assignment_id": quiz_ids[quiz]}],
@@ -170,7 +212,14 @@ def generate_gradebook(
                 cell_ids[question] = _uid()
                 conn.execute(
                     tables["base_cell"].insert(),
-                    [{"id": cell_ids[question], "name": question, "notebook_id": notebook_ids[quiz], "type": "GradeCell"}],
+                    [
+                        {
+                            "id": cell_ids[question],
+                            "name": question,
+                            "notebook_id": notebook_ids[quiz],
+                            "type": "GradeCell",
+                        }
+                    ],
                 )
                 conn.execute(
                     tables["grade_cells"].insert(),
@@ -179,7 +228,10 @@ def generate_gradebook(
         students = [
             {"id": i, "first_name": n.partition(" ")[2], "last_name": n.partition(" ")[0], "email": e}
             for i, (n, _, _, e) in result.roster.items()
-        ] + [{"id": i, "first_name": f, "last_name": la, "email": None} for i, (f, la) in result.unrostered.items()]
+        ] + [
+            {"id": i, "first_name": f, "last_name": la, "email": None}
+            for i, (f, la) in result.unrostered.items()
+        ]
         _insert(conn, tables["student"], students)
         _insert(
             conn,
@@ -196,9 +248,21 @@ def generate_gradebook(
                 when = START + timedelta(minutes=k)
                 sub_id, nb_id = _uid(), _uid()
                 submissions.append(
-                    {"id": sub_id, "assignment_id": quiz_ids[quiz], "student_id": learner_id, "timestamp": when}
+                    {
+                        "id": sub_id,
+                        "assignment_id": quiz_ids[quiz],
+                        "student_id": learner_id,
+                        "timestamp": when,
+                    }
                 )
-                notebooks.append({"id": nb_id, "assignment_id": sub_id, "notebook_id": notebook_ids[quiz], "flagged": False})
+                notebooks.append(
+                    {
+                        "id": nb_id,
+                        "assignment_id": sub_id,
+                        "notebook_id": notebook_ids[quiz],
+                        "flagged": False,
+                    }
+                )
                 for question, score in scores.items():
                     row = {
                         "id": _uid(),
@@ -231,7 +295,12 @@ def generate_gradebook(
                         }
                     )
                     attempt_grades += [
-                        {"attempt_id": len(attempts), "question_id": q, "score": s, "max_score": result.quizzes[quiz][q]}
+                        {
+                            "attempt_id": len(attempts),
+                            "question_id": q,
+                            "score": s,
+                            "max_score": result.quizzes[quiz][q],
+                        }
                         for q, s in try_scores.items()
                     ]
         _insert(conn, tables["submitted_assignment"], submissions)
@@ -241,7 +310,11 @@ def generate_gradebook(
             _insert(conn, attempt_table, attempts)
             _insert(conn, attempt_grade_table, attempt_grades)
             if conn.dialect.name == "postgresql":  # explicit ids: move the sequence past them
-                conn.execute(text("SELECT setval(pg_get_serial_sequence('canhgiac_attempt', 'id'), max(id)) FROM canhgiac_attempt"))
+                conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('canhgiac_attempt', 'id'), max(id)) FROM canhgiac_attempt"
+                    )
+                )
     engine.dispose()
     return result
 

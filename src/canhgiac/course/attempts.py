@@ -1,4 +1,4 @@
-"""A learner's attempts at a quiz, as folders of the course; shared by `canhgiac collect` and `canhgiac grade`.
+"""A learner's attempts at a quiz, as folders of the course; shared by `collect`, `grade` and the hub.
 
 Every attempt is a folder in nbgrader's submission layout: the notebook
 (quiz.ipynb), answers.json and timestamp.txt.  Where it is says what it is:
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from nbgrader.utils import parse_utc
 
@@ -31,6 +32,14 @@ SUBMITTED, PENDING, ARCHIVED = "submitted", "pending", "attempts"
 INCOMING_PREFIX = ".incoming-"
 
 
+class AttemptKey(NamedTuple):
+    """What a graded attempt is known by, here and in canhgiac_attempt: two attempts never share one."""
+
+    learner: str
+    assignment: str
+    submitted_at: datetime  # UTC, naive, as nbgrader stores it
+
+
 @dataclass(frozen=True)
 class Attempt:
     learner: str
@@ -39,6 +48,10 @@ class Attempt:
     place: str  # SUBMITTED, PENDING or ARCHIVED
     submitted_at: datetime  # UTC, naive, as nbgrader stores it
     known_digest: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> AttemptKey:
+        return AttemptKey(self.learner, self.assignment, self.submitted_at)
 
     @cached_property
     def digest(self) -> str:

@@ -1,4 +1,4 @@
-"""Reading a course's gradebook for the report: a few SQL aggregates, never a loop over learners.
+"""Reading a course's results (report, certificates, the hub): a few SQL aggregates, never a loop over learners.
 
 nbgrader's Gradebook API computes a submission's score with a subquery per
 object, so asking it learner by learner costs one round of queries per
@@ -28,10 +28,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.sql import Select
 
 from canhgiac.course import Course
-from canhgiac.course.tables import attempt as attempt_table
-from canhgiac.course.tables import attempt_grade as attempt_grade_table
-from canhgiac.course.tables import learner as learner_table
-from canhgiac.report.model import (
+from canhgiac.course.model import (
     NO_AGENCY,
     NO_COMMUNE,
     NOT_IN_ROSTER,
@@ -43,6 +40,10 @@ from canhgiac.report.model import (
     Result,
     sort_key,
 )
+from canhgiac.course.rules import FINAL_TITLE
+from canhgiac.course.tables import attempt as attempt_table
+from canhgiac.course.tables import attempt_grade as attempt_grade_table
+from canhgiac.course.tables import learner as learner_table
 from canhgiac.text import nfc
 
 # nbgrader's tables, as its own models define them.
@@ -100,9 +101,9 @@ def _nbgrader_attempts() -> Select:
         cast(func.coalesce(totals.c.score, 0.0), Float).label("score"),
         cast(null(), Float).label("max_score"),  # the quiz's, from its cells
     ).select_from(
-        submitted_assignment.join(assignment, assignment.c.id == submitted_assignment.c.assignment_id).outerjoin(
-            totals, totals.c.key == submitted_assignment.c.id
-        )
+        submitted_assignment.join(
+            assignment, assignment.c.id == submitted_assignment.c.assignment_id
+        ).outerjoin(totals, totals.c.key == submitted_assignment.c.id)
     )
 
 
@@ -163,7 +164,9 @@ def counting_attempts(best: bool, with_kept: bool):
         )
         .label("rank"),
     ).subquery("ranked")
-    counting = select(*[ranked.c[name] for name in COUNTING_COLUMNS]).where(ranked.c.rank == 1).subquery("counting")
+    counting = (
+        select(*[ranked.c[name] for name in COUNTING_COLUMNS]).where(ranked.c.rank == 1).subquery("counting")
+    )
     return counting, grades.union_all(_kept_grades()).subquery("grades")
 
 
@@ -267,14 +270,17 @@ def quiz_title(course: Course, name: str, final: str) -> str:
             heading = next((line[2:].strip() for line in source.splitlines() if line.startswith("# ")), "")
             if heading:
                 return nfc(heading)
-    return "Bài kiểm tra cuối khóa" if name == final else f"Bài kiểm tra: {name}"
+    return FINAL_TITLE if name == final else f"Bài kiểm tra: {name}"
 
 
 def _titled(course: Course, quizzes: list[Quiz], final: str) -> list[Quiz]:
     """The quizzes with their titles; two quizzes of the same title are told apart by their ids."""
     titles = {q.name: quiz_title(course, q.name, final) for q in quizzes}
     repeated = {t for t in titles.values() if list(titles.values()).count(t) > 1}
-    return [replace(q, title=f"{titles[q.name]} ({q.name})" if titles[q.name] in repeated else titles[q.name]) for q in quizzes]
+    return [
+        replace(q, title=f"{titles[q.name]} ({q.name})" if titles[q.name] in repeated else titles[q.name])
+        for q in quizzes
+    ]
 
 
 def _has_database(db_url: str) -> bool:
@@ -290,7 +296,11 @@ def read_course(course: Course) -> CourseData:
     texts, bank_points = _bank(course)
     released = course.released_assignments() if course.folder("release").is_dir() else []
     if not _has_database(course.db_url):
-        quizzes = _titled(course, [Quiz(n, float(sum(bank_points.get(n, {}).values()))) for n in released], rules.final_assignment)
+        quizzes = _titled(
+            course,
+            [Quiz(n, float(sum(bank_points.get(n, {}).values()))) for n in released],
+            rules.final_assignment,
+        )
         return CourseData(
             quizzes=tuple(quizzes), final=rules.final_assignment, has_gradebook=False, question_texts=texts
         )
@@ -362,7 +372,10 @@ def _read(conn, tables, released, rules, texts, bank_points) -> CourseData:
         )
         key = (quiz, question, agency, commune)
         sums[key] = sums[key] + part if key in sums else part
-    ordered = sorted(learners.values(), key=lambda lr: (sort_key(lr.agency), sort_key(lr.commune), sort_key(lr.full_name), lr.id))
+    ordered = sorted(
+        learners.values(),
+        key=lambda lr: (sort_key(lr.agency), sort_key(lr.commune), sort_key(lr.full_name), lr.id),
+    )
     return CourseData(
         learners=tuple(ordered),
         quizzes=tuple(quizzes),

@@ -1,4 +1,4 @@
-"""What the report knows about a course, read once from the gradebook: plain data, no database.
+"""A course's results as the report and the certificates see them, read once from the gradebook: plain data.
 
 The per-question figures are kept as sums (count, Σx, Σx², Σt, Σt², Σxt) for
 each question and each (agency, commune): sums add up, so the report for the
@@ -9,7 +9,8 @@ computed from the same few thousand rows, whatever the number of learners.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from canhgiac.roster.read import Learner as RosterLearner
+from canhgiac.course.learners import Learner as RosterLearner
+from canhgiac.course.rules import CourseRules
 
 # Where learners go who are in nbgrader's gradebook but not in the imported roster.
 NOT_IN_ROSTER = "(không có trong danh sách)"
@@ -101,7 +102,7 @@ class CourseData:
     results: Mapping[str, Mapping[str, Result]] = field(default_factory=dict)
     # One row per (quiz, question, agency, commune).
     question_sums: tuple[QuestionSums, ...] = ()
-    final: str = "final"
+    final: str = field(default_factory=CourseRules.default_final)  # CourseRules.final_assignment
     # False when the course has no gradebook yet (nothing graded, no roster imported).
     has_gradebook: bool = True
     # Question id -> its text in the bank, for the per-question analysis.
