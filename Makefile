@@ -58,7 +58,9 @@ quizzes: install
 
 # Debian's Chromium (Playwright drives it; no browser download), Debian's
 # PostgreSQL server (tests/postgres.py starts a throwaway one for the gradebook
-# tests) and axe-core from the npm registry for the accessibility checks.
+# tests), nginx, logrotate and systemd-analyze (deploy/server's files, checked
+# by their own tools; nginx runs on 127.0.0.1 in the tests, never as a service)
+# and axe-core from the npm registry for the accessibility checks.
 test-deps: install
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium..."; \
@@ -70,6 +72,13 @@ test-deps: install
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 \
+	  && { command -v logrotate || [ -x /usr/sbin/logrotate ]; } >/dev/null 2>&1 \
+	  && command -v systemd-analyze >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nginx, logrotate and systemd (deploy/server's tests check their files with them)..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx logrotate systemd >/dev/null; }
 	@command -v npm >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }

@@ -90,6 +90,23 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deploy_nginx(args: argparse.Namespace) -> int:
+    from canhgiac.deploy.nginx import Site, render
+
+    site = Site(args.server_name, _path(args.book), upstream=args.upstream)
+    if bool(args.certificate) != bool(args.key):
+        raise errors.DataError("Cần cả --certificate (chứng thư) và --key (khóa riêng), hoặc bỏ cả hai.")
+    if args.certificate:
+        site.certificate, site.certificate_key = str(_path(args.certificate)), str(_path(args.key))
+    text = render(site)
+    if args.out:
+        _path(args.out).write_text(text, encoding="utf-8")
+        print(f"Đã ghi {args.out}. Kiểm tra rồi nạp lại: nginx -t && systemctl reload nginx")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _bank_export(args: argparse.Namespace) -> int:
     from canhgiac.bank import load_bank
     from canhgiac.bank.export import export_questions
@@ -421,6 +438,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _course_arg(graders)
     graders.set_defaults(func=_hub_graders)
+
+    deploy = _commands(_command(sub, "deploy", "tệp cấu hình máy chủ của khóa học trực tuyến"), "action")
+    nginx = _command(
+        deploy,
+        "nginx",
+        "tệp site của nginx: HTTPS phía trước proxy của JupyterHub, kèm các tiêu đề bảo mật",
+        "Chính sách Content-Security-Policy được tính từ sách đã dựng: chạy lại lệnh sau mỗi lần make book.",
+    )
+    nginx.add_argument("--server-name", required=True, metavar="TÊN_MIỀN", help="tên miền của khóa học")
+    nginx.add_argument(
+        "--book", default="_build/html", metavar="THƯ_MỤC", help="sách đã dựng (mặc định _build/html)"
+    )
+    nginx.add_argument(
+        "--upstream",
+        default="127.0.0.1:8000",
+        metavar="ĐỊA_CHỈ:CỔNG",
+        help="proxy của JupyterHub (mặc định 127.0.0.1:8000)",
+    )
+    nginx.add_argument(
+        "--certificate", metavar="TỆP", help="chứng thư (mặc định của Let's Encrypt cho tên miền)"
+    )
+    nginx.add_argument("--key", metavar="TỆP", help="khóa riêng của chứng thư")
+    nginx.add_argument("--out", metavar="TỆP", help="tệp ghi ra (mặc định: in ra màn hình)")
+    nginx.set_defaults(func=_deploy_nginx)
 
     bank = _commands(_command(sub, "bank", "ngân hàng câu hỏi"), "action")
     for name, func, help_text in (

@@ -10,16 +10,17 @@ Each module does one thing (content.py groups the five that the pages' Markdown 
   graded    - {graded-quiz}: a graded quiz as a page, handed in as a file for nbgrader
   reading_time - each page's time from its words and questions; {course-start}: the total
   lessons   - the notebooks' interactive lessons (notebooks/), rendered to work without a kernel
+  csp       - no code built from strings, so that the book passes a strict Content-Security-Policy
 """
 
 from sphinx.application import Sphinx
 
 from canhgiac import __version__
-from canhgiac.sphinxext import assets, i18n, lessons, search
+from canhgiac.sphinxext import assets, csp, i18n, lessons, search
 
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("canhgiac.sphinxext.content")  # the pages' directives and roles
-    for module in (search, i18n, assets, lessons):
+    for module in (search, i18n, assets, lessons, csp):
         module.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
