@@ -7,7 +7,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -116,7 +116,14 @@ def _ensure_students(gradebook: Gradebook, learners: set[str]) -> None:
 class _Grading:
     """The state of one run: what is graded, what waits, which worker grades what."""
 
-    def __init__(self, course: Course, gradebook: Gradebook, settings: GradeSettings, stream: TextIO | None):
+    def __init__(
+        self,
+        course: Course,
+        gradebook: Gradebook,
+        settings: GradeSettings,
+        stream: TextIO | None,
+        only: set[Key] | None = None,
+    ):
         self.course = course
         self.gradebook = gradebook
         self.settings = settings
@@ -129,7 +136,7 @@ class _Grading:
         self.result.untimed = pin_untimed(self.course.root, lambda a: check_place(self.course.root, a))
         self.jail = ""
         self.kernels_folder: Path | None = None
-        keys = sorted(learners_and_assignments(self.course.root))
+        keys = sorted(learners_and_assignments(self.course.root) if only is None else only)
         plans = {key: self._plan(key) for key in keys}
         self.ready: deque[Key] = deque(key for key in keys if plans[key])
         self.total = sum(len(plan) for plan in plans.values())
@@ -331,14 +338,21 @@ def grade_course(
     jobs: int | None = None,
     settings: GradeSettings | None = None,
     stream: TextIO | None = None,
+    only: set[Key] | None = None,
+    exclusive: bool = True,
 ) -> GradeResult:
-    """Grade every attempt not graded yet, `jobs` at a time (default: one per core)."""
+    """Grade every attempt not graded yet, `jobs` at a time (default: one per core).
+
+    `only`: just these (learner, assignment).  `exclusive=False` skips the course's lock
+    file: for graders that share the work otherwise (the hosted course's queue in the
+    gradebook, canhgiac.course.queue), each holding its own (learner, assignment).
+    """
     settings = settings or course.settings(GradeSettings)
     if not course.root.is_dir():
         raise DataError(f"{course.root}: không có thư mục khóa học này")
     wait_for_sqlite_locks()
-    with _only_run(course), course.gradebook() as gradebook:
-        grading = _Grading(course, gradebook, settings, stream)
+    with _only_run(course) if exclusive else nullcontext(), course.gradebook() as gradebook:
+        grading = _Grading(course, gradebook, settings, stream, only)
         if grading.ready:
             _ensure_students(gradebook, {learner for learner, _ in grading.ready})
         return grading.run(settings.workers(jobs))
