@@ -1,5 +1,7 @@
 # Cảnh giác: the two commands of README.md, and the steps they are made of.
-#   make course  - install, build the book and serve it at http://127.0.0.1:8000
+#   make course  - install, build the book and the quizzes, and run the hosted course
+#                  (JupyterHub, its proxy, the course service, a grader) at http://127.0.0.1:8000
+#   make serve   - the static book alone, at the same address
 #   make test    - install what the tests need (Chromium too) and run them
 #   make test-fast - the unit tests only (pytest -m "not slow"), in under a minute
 # Both work on a fresh machine with Python 3.11+; everything goes into .venv.
@@ -32,7 +34,19 @@ $(WORKBOX)/node_modules/.package-lock.json: $(WORKBOX)/package-lock.json
 	npm ci --prefix $(WORKBOX) --no-audit --no-fund --silent
 	touch $@
 
-install: $(VENV)/.installed $(WORKBOX)/node_modules/.package-lock.json
+
+# JupyterHub's proxy (the hosted course, canhgiac.hub) from the npm registry, into the venv:
+# canhgiac.hub finds it at .venv/node/node_modules/.bin/configurable-http-proxy.
+CHP_VERSION := 5.3.0
+CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+
+$(CHP): | $(BIN)/python
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm install --prefix $(VENV)/node --no-audit --no-fund --silent configurable-http-proxy@$(CHP_VERSION)
+
+install: $(VENV)/.installed $(WORKBOX)/node_modules/.package-lock.json $(CHP)
 
 book: install
 	$(BIN)/jupyter-book build . $(JB_STRICT)
@@ -40,7 +54,11 @@ book: install
 serve:
 	$(BIN)/canhgiac serve --port $(PORT) _build/html
 
-course: book serve
+# The hosted course on this machine with embedded defaults: the course folder quizzes/
+# (SQLite gradebook), the hub's state in quizzes/hub/; prints the first trainer's
+# initial password the first time.  Ctrl+C stops it all, losing nothing.
+course: book quizzes
+	$(BIN)/canhgiac hub run --course quizzes --port $(PORT)
 
 # The course on paper, printed by Chromium from the built pages:
 # _build/pdf/khoa-hoc.pdf (the book) and _build/pdf/to-roi.pdf (the one-page handout).

@@ -6,10 +6,12 @@ from pathlib import Path
 import canhgiac
 
 PACKAGE = Path(canhgiac.__file__).parent
-# The commands of a trainer's day (and the hosted service): each stands on the core alone.
-COMMANDS = {"assign", "collect", "grade", "report", "certificates", "feedback", "roster", "hub"}
-# What composes the commands for a user: the CLI, the book's extension, nbgrader's plugins.
-TOP = {"cli", "sphinxext", "preprocessors", "__main__"}
+# The commands of a trainer's day: each stands on the core alone.
+COMMANDS = {"assign", "collect", "grade", "report", "certificates", "feedback", "roster"}
+# What composes the commands for a user: the CLI, the book's extension, nbgrader's plugins, and
+# the hosted course (issue 12): the hub (accounts from the roster, graders running `grade`) and
+# its course service (collect's landing, the live report, certificates), as the CLI composes them.
+TOP = {"cli", "sphinxext", "preprocessors", "__main__", "hub", "service"}
 
 
 def _part(module: str) -> str | None:

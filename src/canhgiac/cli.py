@@ -271,6 +271,46 @@ def _certificates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hub_accounts(args: argparse.Namespace) -> int:
+    from canhgiac.course import resolve_course
+    from canhgiac.hub.accounts import create_accounts, write_accounts_csv
+
+    course = resolve_course(args.course).require_exists()
+    accounts = create_accounts(course)
+    out = write_accounts_csv(accounts, _path(args.out))
+    print(
+        f"Đã tạo {len(accounts)} tài khoản mới; mật khẩu ban đầu trong {out} "
+        "(người có tài khoản từ trước không có trong tệp). Mỗi người đổi mật khẩu ở lần đăng nhập đầu."
+    )
+    return 0
+
+
+def _hub_run(args: argparse.Namespace) -> int:
+    from canhgiac.course import resolve_course
+    from canhgiac.hub.run import run
+
+    return run(
+        resolve_course(args.course).require_exists(), args.port, _path(args.book) if args.book else None
+    )
+
+
+def _hub_service(args: argparse.Namespace) -> int:
+    from canhgiac.service.run import serve
+
+    # The course is resolved by the service once its port is open: JupyterHub waits only 10 s.
+    serve(args.course, _path(args.book) if args.book else None)
+    return 0
+
+
+def _hub_graders(args: argparse.Namespace) -> int:
+    from canhgiac.course import resolve_course
+    from canhgiac.hub.graders import Grader, GraderSettings
+
+    settings = GraderSettings(jobs=args.jobs or 2, lease_seconds=args.lease, poll_seconds=args.poll)
+    Grader(resolve_course(args.course).require_exists(), settings).run()
+    return 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -451,6 +491,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _course_arg(certificates)
     certificates.set_defaults(func=_certificates)
+
+    hub = _commands(_command(sub, "hub", "khóa học trực tuyến trên JupyterHub"), "action")
+    accounts = _command(
+        hub,
+        "accounts",
+        "tạo tài khoản JupyterHub cho mọi người trong danh sách chưa có tài khoản",
+        "Ghi tệp CSV (UTF-8 có BOM): Mã, Họ và tên, Cơ quan, Mật khẩu ban đầu, để trao cho từng người.",
+    )
+    accounts.add_argument("--out", required=True, metavar="TỆP", help="tệp CSV ghi mật khẩu ban đầu")
+    _course_arg(accounts)
+    accounts.set_defaults(func=_hub_accounts)
+    hub_run = _command(
+        hub,
+        "run",
+        "chạy khóa học trực tuyến tại máy này: JupyterHub, proxy, dịch vụ khoa-hoc và bộ chấm",
+        "Ctrl+C dừng tất cả; không mất bài nộp nào.",
+    )
+    hub_run.add_argument("--port", type=_positive, default=8000, metavar="CỔNG", help="cổng (mặc định 8000)")
+    hub_run.add_argument("--book", metavar="THƯ_MỤC", help="sách đã dựng (mặc định _build/html)")
+    _course_arg(hub_run)
+    hub_run.set_defaults(func=_hub_run)
+    service = _command(hub, "service", "chạy riêng dịch vụ khoa-hoc (JupyterHub khởi động, hoặc systemd)")
+    service.add_argument("--book", metavar="THƯ_MỤC", help="sách đã dựng (mặc định _build/html)")
+    _course_arg(service)
+    service.set_defaults(func=_hub_service)
+    graders = _command(hub, "graders", "chạy riêng bộ chấm liên tục (một hay nhiều máy, chung sổ điểm)")
+    graders.add_argument("--jobs", type=_positive, metavar="SỐ", help="số bài chấm cùng lúc (mặc định 2)")
+    graders.add_argument(
+        "--lease", type=float, default=60.0, metavar="GIÂY", help="thời hạn giữ một việc chấm (mặc định 60)"
+    )
+    graders.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        metavar="GIÂY",
+        help="khoảng chờ giữa hai lần tìm việc (mặc định 1)",
+    )
+    _course_arg(graders)
+    graders.set_defaults(func=_hub_graders)
 
     deploy = _commands(_command(sub, "deploy", "tệp cấu hình máy chủ của khóa học trực tuyến"), "action")
     nginx = _command(

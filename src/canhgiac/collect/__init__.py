@@ -21,7 +21,16 @@ names another learner than its content, too large, an unsafe archive) is
 reported with the reason and skipped; the others go on.
 """
 
-from canhgiac.collect.run import CollectResult, collect_files
+from canhgiac.collect.run import Collected, CollectResult, collect_files, collect_received
 from canhgiac.collect.settings import CollectSettings
+from canhgiac.collect.sources import Received, Refused
 
-__all__ = ["CollectResult", "CollectSettings", "collect_files"]
+__all__ = [
+    "CollectResult",
+    "CollectSettings",
+    "Collected",
+    "Received",
+    "Refused",
+    "collect_files",
+    "collect_received",
+]

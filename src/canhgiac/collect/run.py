@@ -262,6 +262,12 @@ def graded_times(course: Course) -> set[tuple[str, str, datetime]]:
 def collect_files(course: Course, paths: list[Path], limits: CollectSettings | None = None) -> CollectResult:
     """Store every attempt found in `paths`; what cannot be matched or read is refused with a reason."""
     limits = limits or course.settings(CollectSettings)
+    received, refused = gather(paths, limits)
+    return collect_received(course, received, refused)
+
+
+def collect_received(course: Course, received: list[Received], refused: list[Refused] = ()) -> CollectResult:
+    """Store every attempt among files already read (from disk, or handed in online by the course service)."""
     quizzes = released_quizzes(course)
     if not quizzes:
         raise DataError(
@@ -276,7 +282,6 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
     store.remove_leftovers(course.root)
     graded = graded_times(course)
 
-    received, refused = gather(paths, limits)
     result = CollectResult(refused=list(refused))
     matcher = _Matcher(learners, quizzes)
     pieces = []

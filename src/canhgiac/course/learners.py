@@ -17,6 +17,11 @@ def id_key(learner_id: str) -> str:
     return learner_id.lower()
 
 
+# The roster's optional column "Vai trò": who takes the course, and who runs it (on the
+# hosted course, trainers form the hub group that may see the report).  Empty = a learner.
+LEARNER, TRAINER = "học viên", "cán bộ phụ trách"
+
+
 @dataclass(frozen=True)
 class Learner:
     id: str
@@ -24,3 +29,4 @@ class Learner:
     agency: str
     commune: str
     email: str = ""
+    role: str = LEARNER

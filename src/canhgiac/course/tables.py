@@ -33,6 +33,15 @@ learner = Table(
     Column("email", String(256), nullable=False, default=""),
 )
 
+# The roster's trainers (column "Vai trò" = cán bộ phụ trách); on the hosted course they form
+# the hub group with the trainer's rights.  Kept apart from canhgiac_learner so that a
+# gradebook made before this column needs no migration.
+trainer = Table(
+    "canhgiac_trainer",
+    metadata,
+    Column("learner_id", String(128), primary_key=True),
+)
+
 # One row per graded attempt: each time `canhgiac grade` grades a submission
 # (nbgrader's submitted/<learner>/<assignment>/ with its timestamp), its scores
 # are copied here.  The unique key makes grading the same attempt twice a no-op.

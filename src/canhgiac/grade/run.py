@@ -8,7 +8,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -136,6 +136,7 @@ class _Grading:
         settings: GradeSettings,
         stream: TextIO | None,
         verbose: bool = False,
+        only: set[Key] | None = None,
     ):
         self.course = course
         self.verbose = verbose
@@ -151,7 +152,7 @@ class _Grading:
         self.result.untimed = pin_untimed(self.course.root, lambda a: check_place(self.course.root, a))
         self.jail = ""
         self.kernels_folder: Path | None = None
-        keys = sorted(learners_and_assignments(self.course.root))
+        keys = sorted(learners_and_assignments(self.course.root) if only is None else only)
         plans = {key: self._plan(key) for key in keys}
         self.ready: deque[Key] = deque(key for key in keys if plans[key])
         self.total = sum(len(plan) for plan in plans.values())
@@ -369,17 +370,22 @@ def grade_course(
     settings: GradeSettings | None = None,
     stream: TextIO | None = None,
     verbose: bool = False,
+    only: set[Key] | None = None,
+    exclusive: bool = True,
 ) -> GradeResult:
     """Grade every attempt not graded yet, `jobs` at a time (default: one per core).
 
     `verbose`: nbgrader's own log of each grading goes to `stream` (stderr) too.
+    `only`: just these (learner, assignment).  `exclusive=False` skips the course's lock
+    file: for graders that share the work otherwise (the hosted course's queue in the
+    gradebook, canhgiac.course.queue), each holding its own (learner, assignment).
     """
     settings = settings or course.settings(GradeSettings)
     if not course.root.is_dir():
         raise DataError(f"{course.root}: không có thư mục khóa học này")
     wait_for_sqlite_locks()
-    with _only_run(course), course.gradebook() as gradebook:
-        grading = _Grading(course, gradebook, settings, stream, verbose)
+    with _only_run(course) if exclusive else nullcontext(), course.gradebook() as gradebook:
+        grading = _Grading(course, gradebook, settings, stream, verbose, only)
         grading.result.names = _names(gradebook)
         gradebook.db.rollback()
         if grading.ready:

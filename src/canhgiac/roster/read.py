@@ -11,7 +11,7 @@ import io
 import re
 from pathlib import Path
 
-from canhgiac.course.learners import ID_RULE, Learner, id_key, is_valid_id
+from canhgiac.course.learners import ID_RULE, LEARNER, TRAINER, Learner, id_key, is_valid_id
 from canhgiac.datafile import DataError
 from canhgiac.text import fold, nfc
 
@@ -22,10 +22,19 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "agency": ("co quan", "don vi", "agency", "co quan/don vi", "co quan, don vi"),
     "commune": ("xa", "xa/phuong", "xa, phuong", "phuong/xa", "xa phuong", "commune"),
     "email": ("email", "e-mail", "thu dien tu"),
+    "role": ("vai tro", "role"),
 }
 # How the columns are named in messages to the trainer.
-COLUMN_NAMES = {"id": "Mã", "full_name": "Họ và tên", "agency": "Cơ quan", "commune": "Xã", "email": "Email"}
+COLUMN_NAMES = {
+    "id": "Mã",
+    "full_name": "Họ và tên",
+    "agency": "Cơ quan",
+    "commune": "Xã",
+    "email": "Email",
+    "role": "Vai trò",
+}
 REQUIRED = ("id", "full_name", "agency", "commune", "email")
+ROLES = {fold(LEARNER): LEARNER, fold(TRAINER): TRAINER}
 
 
 class RosterError(DataError):
@@ -147,11 +156,16 @@ def read_roster(path: Path) -> list[Learner]:
         if not cells["full_name"]:
             named = learner_id and not row_problems
             row_problems.append(f"thiếu họ và tên của '{learner_id}'" if named else "thiếu họ và tên")
+        role = ROLES.get(fold(cells.get("role", "")) or fold(LEARNER))
+        if role is None:
+            row_problems.append(
+                f"vai trò '{cells['role']}' không rõ (ghi '{LEARNER}' hoặc '{TRAINER}', để trống là học viên)"
+            )
         if row_problems:
             problems.append(f"dòng {number}: " + "; ".join(row_problems))
             continue
         learners.append(
-            Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"])
+            Learner(learner_id, cells["full_name"], cells["agency"], cells["commune"], cells["email"], role)
         )
     if problems:
         raise RosterError(f"{path}: không nhập gì cả vì có lỗi:\n" + "\n".join(f"  - {p}" for p in problems))

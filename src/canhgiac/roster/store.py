@@ -7,7 +7,9 @@ from nbgrader.api import Student
 from sqlalchemy import delete, select
 
 from canhgiac.course import Course
+from canhgiac.course.learners import LEARNER, TRAINER
 from canhgiac.course.tables import learner as learner_table
+from canhgiac.course.tables import trainer as trainer_table
 from canhgiac.roster.read import Learner, read_roster
 
 # SQLite allows at most 999 parameters in a statement: IDs go in chunks.
@@ -40,6 +42,7 @@ def import_roster(course: Course, path: Path) -> ImportResult:
                     {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(chunk)))}
                 )
                 session.execute(delete(learner_table).where(learner_table.c.id.in_(chunk)))
+                session.execute(delete(trainer_table).where(trainer_table.c.learner_id.in_(chunk)))
             for entry in learners:
                 first, last = split_name(entry.full_name)
                 student = existing.get(entry.id)
@@ -63,6 +66,9 @@ def import_roster(course: Course, path: Path) -> ImportResult:
                     for e in learners
                 ],
             )
+            trainers = [{"learner_id": e.id} for e in learners if e.role == TRAINER]
+            if trainers:
+                session.execute(trainer_table.insert(), trainers)
             session.commit()
         except BaseException:
             session.rollback()
@@ -71,7 +77,11 @@ def import_roster(course: Course, path: Path) -> ImportResult:
 
 
 def load_learners(course: Course) -> dict[str, Learner]:
-    """The course's learners by ID, as imported."""
+    """The course's learners by ID, as imported, with their role."""
     with course.gradebook() as gradebook:
+        trainers = set(gradebook.db.scalars(select(trainer_table.c.learner_id)))
         rows = gradebook.db.execute(select(learner_table)).mappings()
-        return {row["id"]: Learner(**dict(row)) for row in rows}
+        return {
+            row["id"]: Learner(**dict(row), role=TRAINER if row["id"] in trainers else LEARNER)
+            for row in rows
+        }

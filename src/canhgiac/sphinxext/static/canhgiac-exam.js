@@ -16,7 +16,18 @@
  * handed in on this device can be sent as one file, <learner ID>_tat-ca.json:
  *   {"learner", "name", "saved_at", "quizzes": [<each quiz's file>, ...]}
  * which `canhgiac collect` reads as the separate files.
- * No request, no library: it works offline once the page has loaded. */
+ * No library: it works offline once the page has loaded.
+ *
+ * On the hosted course (the book served by the course service `khoa-hoc` behind
+ * JupyterHub, which answers api/me), the page knows who is signed in, and
+ * "Nộp bài" hands the answers in to api/submissions instead of saving a file:
+ * each attempt gets a random client id and waits in local storage (an outbox)
+ * until the service has acknowledged it, so an attempt made offline, or sent on
+ * a dropped connection, is sent when the connection returns, and the id makes
+ * the service store it once however often it is sent.  The page then shows
+ * "đang chấm" and, once graded, the score, whether it passed and the feedback
+ * from api/results (which never holds the key).  Without the service (the static
+ * book: no cookie of the service) it makes no request, and keeps the download path. */
 (() => {
   "use strict";
 
@@ -349,6 +360,11 @@
       saved_at: isoNow(),
       answers: readAnswers(),
     };
+    if (hosted) {
+      store();
+      queueOnline(submission);
+      return;
+    }
     const fileName = `${learner}_${assignment}.json`;
     const text = `${JSON.stringify(submission, null, 2)}\n`;
     download(fileName, text);
@@ -364,6 +380,212 @@
     offerSending(fileName, text);
   }
 
+
+  // ---------------------------------------------------------------- the hosted course
+
+  let hosted = null; // {learner, name, trainer} once api/me answered
+  const OUTBOX_KEY = "canhgiac:bai-nop-cho-gui";
+  const contentRoot = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
+  const apiUrl = (path) => new URL(`api/${path}`, contentRoot).href;
+  let flushing = false;
+  let retryTimer = null;
+  let waitingFor = null; // the client id whose grading the page shows
+
+  function xsrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  async function api(path, options = {}) {
+    const headers = { "X-XSRFToken": xsrfToken(), ...(options.headers || {}) };
+    return window.fetch(apiUrl(path), { credentials: "same-origin", cache: "no-store", ...options, headers });
+  }
+
+  function readOutbox() {
+    try {
+      const items = JSON.parse(window.localStorage.getItem(OUTBOX_KEY) || "[]");
+      return Array.isArray(items) ? items : [];
+    } catch {
+      return [];
+    }
+  }
+
+  function writeOutbox(items) {
+    try {
+      window.localStorage.setItem(OUTBOX_KEY, JSON.stringify(items));
+    } catch {
+      // storage off: the attempt is only in this page until sent
+    }
+  }
+
+  function newId() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function queueOnline(submission) {
+    const item = { id: newId(), ...submission };
+    writeOutbox([...readOutbox(), item]);
+    waitingFor = item.id;
+    status.textContent = "Đang gửi bài làm...";
+    flush();
+  }
+
+  /** Send every attempt waiting in the outbox, oldest first; keep those the network did not take. */
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (const item of readOutbox()) {
+        if (hosted && item.learner !== hosted.learner) continue; // another person's, on a shared machine
+        let response;
+        try {
+          response = await api("submissions", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(item),
+          });
+        } catch {
+          status.textContent =
+            "Chưa có kết nối mạng: bài làm được giữ trên máy này và sẽ tự gửi khi có mạng trở lại. " +
+            "Đừng xóa dữ liệu trình duyệt trước khi bài được gửi.";
+          form.dataset.outbox = "waiting";
+          scheduleRetry();
+          return;
+        }
+        if (response.status >= 500 || response.status === 401) {
+          status.textContent =
+            response.status === 401
+              ? "Phiên đăng nhập đã hết: hãy tải lại trang và đăng nhập; bài làm vẫn được giữ trên máy này."
+              : "Máy chủ đang bận: bài làm được giữ trên máy này và sẽ tự gửi lại sau ít phút.";
+          scheduleRetry();
+          return;
+        }
+        writeOutbox(readOutbox().filter((other) => other.id !== item.id));
+        if (response.status === 201) {
+          form.dataset.outbox = "sent";
+          if (!waitingFor || waitingFor === item.id) {
+            waitingFor = item.id;
+            status.textContent = "Đã nộp bài, đang chấm...";
+            form.dataset.result = "dang-cham";
+            pollResult(item.id, Date.now());
+          }
+        } else {
+          let reason = "";
+          try {
+            reason = (await response.json()).error || "";
+          } catch {
+            reason = "";
+          }
+          status.textContent = `Bài làm không được nhận: ${reason || `lỗi ${response.status}`}`;
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  function scheduleRetry() {
+    if (retryTimer) return;
+    retryTimer = window.setTimeout(() => {
+      retryTimer = null;
+      flush();
+    }, 15_000);
+  }
+
+  function showResult(result) {
+    const box = form.querySelector(".cg-exam-result") || document.createElement("div");
+    box.className = "cg-exam-result";
+    box.setAttribute("role", "status");
+    box.replaceChildren();
+    const head = document.createElement("p");
+    head.className = "cg-exam-result-score";
+    const passed = result.passed ? "Đạt." : "Chưa đạt: anh, chị có thể ôn lại bài và làm lại.";
+    head.textContent = `Kết quả: ${result.score}/${result.max_score} điểm. ${passed}`;
+    box.append(head);
+    const list = document.createElement("ol");
+    for (const q of result.feedback || []) {
+      const item = document.createElement("li");
+      item.textContent = q.feedback.join(" ");
+      list.append(item);
+    }
+    if (list.children.length) box.append(list);
+    status.after(box);
+    status.textContent = "Đã chấm xong.";
+    form.dataset.result = result.passed ? "dat" : "chua-dat";
+  }
+
+  async function pollResult(id, started) {
+    if (waitingFor !== id) return;
+    let results = null;
+    try {
+      const response = await api("results");
+      if (response.ok) results = await response.json();
+    } catch {
+      results = null;
+    }
+    const mine = (results || []).find((r) => r.id === id);
+    if (mine && mine.status === "da-cham") {
+      showResult(mine);
+      return;
+    }
+    if (mine && mine.status === "loi") {
+      status.textContent = "Chưa chấm được bài này; cán bộ phụ trách sẽ kiểm tra và chấm lại.";
+      form.dataset.result = "loi";
+      return;
+    }
+    if (Date.now() - started > 10 * 60_000) {
+      status.textContent = "Bài đã nộp và đang chờ chấm; mở lại trang này sau để xem kết quả.";
+      return;
+    }
+    window.setTimeout(() => pollResult(id, started), 2000);
+  }
+
+  /** Ask the course service who is signed in; on the static book there is no service and nothing changes. */
+  async function detectHosted() {
+    // The course service marks its pages with this cookie: the static book asks nothing.
+    if (!/(?:^|;\s*)canhgiac_hosted=1/.test(document.cookie)) return;
+    let me = null;
+    try {
+      const response = await api("me");
+      const type = response.headers.get("Content-Type") || "";
+      if (response.ok && type.includes("json")) me = await response.json();
+    } catch {
+      me = null;
+    }
+    if (!me || !me.learner) {
+      flushWhenOnline();
+      return;
+    }
+    hosted = me;
+    learnerInput.value = me.learner;
+    nameInput.value = me.name || "";
+    for (const input of [learnerInput, nameInput]) input.readOnly = true;
+    putInOrder(me.learner);
+    const send = document.querySelector(".cg-exam-send");
+    if (send) send.hidden = true;
+    const note = document.createElement("p");
+    note.className = "cg-exam-hosted";
+    note.textContent =
+      `Đang đăng nhập: ${me.name} (${me.learner}). Bấm “Nộp bài” để gửi bài làm; ` +
+      "bài được chấm ngay và kết quả hiện ở cuối trang.";
+    if (me.jupyterlab) {
+      const lab = document.createElement("a");
+      lab.href = `${me.jupyterlab}/${encodeURIComponent(assignment)}/quiz.ipynb`;
+      lab.textContent = "Làm bài này trong JupyterLab";
+      note.append(" ", lab);
+    }
+    form.querySelector(".cg-exam-learner")?.after(note);
+    form.dataset.hosted = "1";
+    window.addEventListener("online", flush);
+    if (readOutbox().length) flush();
+  }
+
+  function flushWhenOnline() {
+    // Offline when the page opened from the browser's cache: try again when the network returns.
+    if (readOutbox().length) window.addEventListener("online", detectHosted, { once: true });
+  }
   // ---------------------------------------------------------------- sending from a phone
 
   let toShare = null; // the file that the share button sends
@@ -511,5 +733,7 @@
   restore();
   putInOrder(learnerInput.value);
   showProgress();
-  form.dataset.ready = "1"; // for tests: the page's script has run
+  detectHosted().finally(() => {
+    form.dataset.ready = "1"; // for tests: the page's script has run (and knows whether it is hosted)
+  });
 })();

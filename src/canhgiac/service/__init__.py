@@ -1,0 +1,1 @@
+"""The hosted course's service `khoa-hoc` (a JupyterHub service): book, submissions, results, live report."""

@@ -1,0 +1,433 @@
+"""The hosted course for real: JupyterHub with its proxy, the course service and a grader on 127.0.0.1.
+
+One `canhgiac hub run` for the module (tests/hub_helpers.py), on a copy of the
+released test course with a trainer added to its roster; learners sign in
+through the hub's login page, in requests and in headless Chromium as a phone.
+"""
+
+import gzip
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+from answer_key import key_leaks
+from course_factory import answers_for, copy_course, questions
+from hub_helpers import (
+    SERVICE,
+    TRAINER,
+    api_headers,
+    attempt_folders,
+    sign_in,
+    start_hub,
+    stop_hub,
+)
+from sqlalchemy import create_engine, func, select
+
+from canhgiac.course import Course
+from canhgiac.service.receipts import receipt
+
+FINAL = questions("final")
+NEW_PASSWORD = "mat-khau-rieng-2026"
+
+
+@pytest.fixture(scope="module")
+def hub(released_course, built_book, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hub")
+    course = copy_course(released_course, folder / "course")
+    book = folder / "book"
+    shutil.copytree(built_book, book)  # this module adds a precompressed file to it
+    running = start_hub(course, book, folder)
+    running.book = book
+    yield running
+    code = stop_hub(running)
+    # The learner's system user made by the JupyterLab test, and its home.
+    subprocess.run(["userdel", "--remove", "hv-cb008"], capture_output=True)
+    assert code == 0, running.log_text()[-3000:]
+
+
+def receipts_of(course: Path, learner: str) -> int:
+    engine = create_engine(Course(course).db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(receipt).where(receipt.c.learner_id == learner)
+            ).scalar()
+    finally:
+        engine.dispose()
+
+
+def wait_graded(session, hub, ident: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        results = session.get(hub.service("api/results"), headers=api_headers(session), timeout=30).json()
+        mine = [r for r in results if r["id"] == ident]
+        if mine and mine[0]["status"] != "cho-cham":
+            return mine[0]
+        time.sleep(1)
+    raise AssertionError(f"not graded in {timeout} s:\n{hub.log_text()[-3000:]}")
+
+
+def body(learner: str, plan: str = "all", **extra) -> dict:
+    answers, _ = answers_for(plan, "final")
+    return {
+        "learner": learner,
+        "name": "",
+        "assignment": "final",
+        "saved_at": "2026-12-05T09:30:00+07:00",
+        "answers": answers,
+        **extra,
+    }
+
+
+def test_accounts_file_gives_everyone_an_initial_password(hub):
+    """Does `canhgiac hub accounts` write a UTF-8 BOM CSV with Mã, Họ và tên, Cơ quan, Mật khẩu ban đầu
+    for every roster person, the trainer too, each password different?"""
+    raw = hub.accounts_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Mã,Họ và tên,Cơ quan,Mật khẩu ban đầu"
+    assert set(hub.passwords) == {f"CB00{i}" for i in range(1, 9)} | {TRAINER[0]}
+    assert len(set(hub.passwords.values())) == len(hub.passwords)
+    assert f"{TRAINER[0]},{TRAINER[1]},{TRAINER[2]}," in raw.decode("utf-8-sig")
+
+
+def test_the_initial_password_must_be_changed_before_signing_in(hub):
+    """Given the right initial password, does the Vietnamese login page ask for a new one (refusing a
+    mismatch and the initial one again) and sign in only with it, after which the initial one is refused?"""
+    session = requests.Session()
+    page = session.get(hub.service(), timeout=30)
+    assert "Đăng nhập khóa học Cảnh giác" in page.content.decode()
+    xsrf = session.cookies.get("_xsrf", path="/hub/")
+    form = {"username": "CB005", "password": hub.passwords["CB005"], "_xsrf": xsrf}
+    asked = session.post(page.url, data=form, timeout=30)
+    assert "Đổi mật khẩu ban đầu" in asked.content.decode()
+    assert not asked.url.startswith(hub.service())
+    assert session.get(hub.service("api/me"), headers=api_headers(session)).status_code == 401
+    mismatch = session.post(
+        page.url, data={**form, "new_password": NEW_PASSWORD, "new_password_confirmation": "khac"}, timeout=30
+    )
+    assert "không khớp" in mismatch.content.decode()
+    same = session.post(
+        page.url,
+        data={**form, "new_password": form["password"], "new_password_confirmation": form["password"]},
+        timeout=30,
+    )
+    assert "phải khác mật khẩu ban đầu" in same.content.decode()
+    sign_in(hub, "CB005", hub.passwords["CB005"], NEW_PASSWORD)
+    again = requests.Session()
+    login = again.get(hub.service(), timeout=30)
+    refused = again.post(
+        login.url,
+        data={
+            "username": "CB005",
+            "password": hub.passwords["CB005"],
+            "_xsrf": again.cookies.get("_xsrf", path="/hub/"),
+        },
+        timeout=30,
+    )
+    assert "Sai tên đăng nhập hoặc mật khẩu" in refused.content.decode()
+    fresh = sign_in(hub, "cb005", NEW_PASSWORD)
+    assert fresh.get(hub.service("api/me"), headers=api_headers(fresh)).json()["learner"] == "CB005"
+
+
+def test_api_refusals_store_nothing(hub):
+    """Are a submission for another learner (403), bad JSON (400), an oversized body (413), an unknown
+    quiz (400), a missing XSRF token (403) and no sign-in at all (401) each refused with a Vietnamese
+    reason, and nothing stored?"""
+    session = sign_in(hub, "CB003", hub.passwords["CB003"], NEW_PASSWORD)
+    url = hub.service("api/submissions")
+    headers = {**api_headers(session), "Content-Type": "application/json"}
+    cases = [
+        (403, dict(headers=headers, data=json.dumps(body("CB004")))),
+        (400, dict(headers=headers, data=b'{"learner": "CB003", "answers": ')),
+        (400, dict(headers=headers, data="[1, 2]")),
+        (413, dict(headers=headers, data=json.dumps(body("CB003", padding="x" * 400_000)))),
+        (400, dict(headers=headers, data=json.dumps({**body("CB003"), "assignment": "khong-co"}))),
+        (400, dict(headers=headers, data=json.dumps({**body("CB003"), "answers": {"final-q01": "a"}}))),
+        (
+            403,
+            dict(
+                headers={"Content-Type": "application/json", "Sec-Fetch-Mode": "cors"},
+                data=json.dumps(body("CB003")),
+            ),
+        ),
+    ]
+    for status, kwargs in cases:
+        answer = session.post(url, timeout=30, **kwargs)
+        assert answer.status_code == status, (status, answer.text)
+        reason = answer.json()["error"]
+        assert reason and reason.isascii() is False, reason  # Vietnamese, with its diacritics
+    anonymous = requests.post(url, json=body("CB003"), timeout=30)
+    assert anonymous.status_code == 401
+    assert attempt_folders(hub.course, "CB003") == []
+    assert attempt_folders(hub.course, "CB004") == []
+    assert receipts_of(hub.course, "CB003") == 0
+
+
+def test_a_token_submission_is_stored_once_and_graded(hub):
+    """With `Authorization: token` (the learner's own hub API token, no cookie), is a submission stored
+    as collect stores it, a resend with the same id answered with the same receipt and stored once,
+    and then graded with feedback that holds no key?"""
+    session = sign_in(hub, "CB006", hub.passwords["CB006"], NEW_PASSWORD)
+    hub_xsrf = session.cookies.get("_xsrf", path="/hub/")
+    made = session.post(
+        f"{hub.url}/hub/api/users/cb006/tokens",
+        json={"note": "bài kiểm tra"},
+        headers={"X-XSRFToken": hub_xsrf, "Sec-Fetch-Mode": "cors"},
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    token = {"Authorization": f"token {made.json()['token']}"}
+    sent = body("CB006", "partly", id="lan-nop-0001")
+    first = requests.post(hub.service("api/submissions"), json=sent, headers=token, timeout=60)
+    assert first.status_code == 201, first.text
+    receipt_body = first.json()
+    assert set(receipt_body) == {"id", "received_at", "sha256"} and receipt_body["id"] == "lan-nop-0001"
+    again = requests.post(hub.service("api/submissions"), json=sent, headers=token, timeout=60)
+    assert again.status_code == 201 and again.json() == receipt_body
+    assert len(attempt_folders(hub.course, "CB006")) == 1
+    assert receipts_of(hub.course, "CB006") == 1
+    stored = next(hub.course.glob("submitted/CB006/final/answers.json"))
+    assert json.loads(stored.read_text(encoding="utf-8")) == sent["answers"]
+
+    result = wait_graded(session, hub, "lan-nop-0001")
+    _, deserved = answers_for("partly", "final")
+    assert result["status"] == "da-cham"
+    assert result["score"] == sum(deserved.values()) and result["max_score"] == sum(q.points for q in FINAL)
+    assert result["passed"] is False
+    assert len(result["feedback"]) == len(FINAL)
+    text = json.dumps(result, ensure_ascii=False)
+    right = [q for q in FINAL if deserved[q.id]]
+    assert key_leaks(text, right) == []  # a right answer's feedback says nothing more
+    assert key_leaks(text, FINAL, explanation=False) == []
+
+
+def test_learners_cannot_reach_trainer_pages_or_others_certificates(hub):
+    """Does a learner get 403 on the live report, its CSVs, the certificates and another learner's
+    certificate, while the results API shows only their own attempts?"""
+    session = sign_in(hub, "CB004", hub.passwords["CB004"], NEW_PASSWORD)
+    for path in ("report/", "api/report/learners.csv", "certificates/", "certificates/CB006.pdf"):
+        answer = session.get(hub.service(path), headers=api_headers(session), timeout=60)
+        assert answer.status_code == 403, (path, answer.status_code)
+    results = session.get(hub.service("api/results"), headers=api_headers(session), timeout=30)
+    assert results.status_code == 200 and results.json() == []
+
+
+PHONE = {
+    "viewport": {"width": 375, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
+def browser_sign_in(page, hub, learner: str) -> None:
+    """The hub's login page, then its first-sign-in form, as a learner fills them."""
+    page.goto(hub.service("book/kiem-tra/final.html"))
+    page.get_by_label("Mã học viên (tên đăng nhập)").fill(learner)
+    page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords[learner])
+    page.get_by_role("button", name="Đăng nhập").tap()
+    page.get_by_label("Mật khẩu ban đầu:", exact=True).fill(hub.passwords[learner])
+    page.get_by_label("Mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Đổi mật khẩu và vào học").tap()
+    page.wait_for_url("**/book/kiem-tra/final.html")
+    page.wait_for_selector("form.cg-exam[data-ready='1'][data-hosted='1']", timeout=30_000)
+
+
+def answer_final(page, plan: str) -> None:
+    answers, _ = answers_for(plan, "final")
+    for q in FINAL:
+        box = page.locator(f'fieldset[data-question="{q.id}"]')
+        if q.kind == "order":
+            for position, oid in enumerate(answers[q.id], 1):
+                box.locator(f'select[data-option="{oid}"]').select_option(label=f"Bước {position}")
+        else:
+            for oid in answers[q.id]:
+                box.locator(f'label[for="cg-exam-{q.id}-{oid}"]').tap()
+
+
+def test_a_learner_takes_the_final_test_on_a_phone(hub, browser):
+    """Signed in on a phone, does a learner see the final test know who they are, hand it in with
+    "Nộp bài", see "đang chấm" and then the score, the pass and the feedback, without the key?"""
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        browser_sign_in(page, hub, "CB001")
+        assert page.locator("#cg-exam-learner").input_value() == "CB001"
+        assert not page.locator(".cg-exam-send").is_visible()
+        lab = page.get_by_role("link", name="Làm bài này trong JupyterLab")
+        assert lab.get_attribute("href") == "/hub/user-redirect/lab/tree/bai-kiem-tra/final/quiz.ipynb"
+        answer_final(page, "all")
+        page.get_by_role("button", name="Nộp bài", exact=True).tap()
+        page.wait_for_selector("form.cg-exam[data-result='dang-cham'], form.cg-exam[data-result='dat']")
+        page.wait_for_selector("form.cg-exam[data-result='dat']", timeout=240_000)
+        shown = page.locator(".cg-exam-result").inner_text()
+        total = sum(q.points for q in FINAL)
+        assert f"Kết quả: {total:g}/{total:g} điểm. Đạt." in shown
+        assert len(page.locator(".cg-exam-result li").all()) == len(FINAL)
+        assert key_leaks(page.content(), FINAL, explanation=False) == []
+        assert len(attempt_folders(hub.course, "CB001")) == 1
+        certificate = context.request.get(hub.service("api/certificate"))
+        deadline = time.monotonic() + 60
+        while certificate.status != 200 and time.monotonic() < deadline:
+            time.sleep(1)
+            certificate = context.request.get(hub.service("api/certificate"))
+        assert certificate.status == 200 and certificate.body().startswith(b"%PDF")
+    finally:
+        context.close()
+
+
+def test_offline_hand_in_is_sent_once_when_back_online(hub, browser):
+    """Offline at "Nộp bài", are the answers kept on the phone and nothing sent; back online, are
+    they sent by themselves, stored once and graded?"""
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        browser_sign_in(page, hub, "CB002")
+        answer_final(page, "none")
+        context.set_offline(True)
+        page.get_by_role("button", name="Nộp bài", exact=True).tap()
+        page.wait_for_selector("form.cg-exam[data-outbox='waiting']")
+        assert "Chưa có kết nối mạng" in page.locator(".cg-exam-status").inner_text()
+        waiting = page.evaluate("JSON.parse(localStorage.getItem('canhgiac:bai-nop-cho-gui'))")
+        assert len(waiting) == 1 and waiting[0]["learner"] == "CB002"
+        assert attempt_folders(hub.course, "CB002") == []
+        context.set_offline(False)
+        page.wait_for_selector("form.cg-exam[data-outbox='sent']", timeout=60_000)
+        page.wait_for_selector("form.cg-exam[data-result='chua-dat']", timeout=240_000)
+        assert page.evaluate("JSON.parse(localStorage.getItem('canhgiac:bai-nop-cho-gui'))") == []
+        assert len(attempt_folders(hub.course, "CB002")) == 1
+        assert receipts_of(hub.course, "CB002") == 1
+    finally:
+        context.close()
+
+
+def test_a_trainer_finds_the_learner_in_the_live_report(hub, browser):
+    """Does the trainer (group can-bo-phu-trach) see the learner who just passed in the live report,
+    and get its CSVs and the certificates?"""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(hub.service("report/"))
+        page.get_by_label("Mã học viên (tên đăng nhập)").fill(TRAINER[0])
+        page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords[TRAINER[0]])
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.get_by_label("Mật khẩu ban đầu:", exact=True).fill(hub.passwords[TRAINER[0]])
+        page.get_by_label("Mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+        page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Đổi mật khẩu và vào học").click()
+        page.wait_for_url("**/report/")
+        assert "Nguyễn Thị Lan" in page.content()  # CB001, who passed the final test above
+        csv = context.request.get(hub.service("api/report/learners.csv"))
+        assert csv.status == 200 and "CB001" in csv.text()
+        listing = context.request.get(hub.service("certificates/"))
+        assert listing.status == 200 and "CB001" in listing.text()
+    finally:
+        context.close()
+
+
+def test_the_book_is_served_compressed(hub):
+    """Does the service send a page gzip-compressed, and a precompressed .gz the build left beside a file
+    as it is (Content-Encoding: gzip), to a signed-in learner?"""
+    session = sign_in(hub, "CB007", hub.passwords["CB007"], NEW_PASSWORD)
+    page = session.get(hub.service("book/thu-doan.html"), headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Encoding"] == "gzip"
+    assert "Cảnh giác" in page.content.decode()
+    original = hub.book / "_static" / "canhgiac-exam.js"
+    packed = original.with_name(original.name + ".gz")
+    packed.write_bytes(gzip.compress(original.read_bytes() + b"// precompressed\n"))
+    script = session.get(
+        hub.service("_static/canhgiac-exam.js"), headers={"Accept-Encoding": "gzip, br"}, timeout=30
+    )
+    assert script.headers["Content-Encoding"] == "gzip"
+    assert script.content.endswith(b"// precompressed\n")
+    assert (
+        requests.get(hub.service("_static/canhgiac-exam.js"), timeout=30, allow_redirects=False).status_code
+        == 302
+    )
+
+
+def test_jupyterlab_runs_as_the_learner_and_the_voila_quiz_hands_in(hub, browser):
+    """From the hub, does a learner's server start as their own system user (not able to read the
+    course), in Vietnamese, with the course's quizzes; and does the quiz opened as a Voilà app
+    hand the answers in to the service with "Lưu bài làm", to be graded?"""
+    import pwd
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        # Signed in on the way: the hub's login page, then to the spawn page, then to the quiz as a Voilà app.
+        quiz_app = quote("/user/cb008/voila/render/bai-kiem-tra/intro/quiz.ipynb", safe="")
+        page.goto(f"{hub.url}/hub/login?next={quote(f'/hub/spawn?next={quiz_app}', safe='')}")
+        page.get_by_label("Mã học viên (tên đăng nhập)").fill("CB008")
+        page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords["CB008"])
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.get_by_label("Mật khẩu ban đầu:", exact=True).fill(hub.passwords["CB008"])
+        page.get_by_label("Mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+        page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Đổi mật khẩu và vào học").click()
+        page.wait_for_url("**/user/cb008/voila/render/**", timeout=180_000)
+        save = page.get_by_role("button", name="Lưu bài làm")
+        save.wait_for(timeout=180_000)
+        assert "BEGIN HIDDEN TESTS" not in page.content() and "show_quiz" not in page.content()
+        save.click()
+        page.get_by_text("Đã nộp bài").wait_for(timeout=60_000)
+
+        home = Path(pwd.getpwnam("hv-cb008").pw_dir)
+        assert (home / "bai-kiem-tra" / "intro" / "quiz.ipynb").is_file()
+        assert json.loads((home / LOCALE).read_text())["locale"] == "vi_VN"
+        owners = {
+            pwd.getpwuid(proc.stat().st_uid).pw_name
+            for proc in Path("/proc").iterdir()
+            if proc.name.isdigit() and b"singleuser" in _cmdline(proc) and b"cb008" in _environ(proc)
+        }
+        assert owners == {"hv-cb008"}
+        gradebook = hub.course / "gradebook.db"
+        peek = subprocess.run(
+            ["runuser", "-u", "hv-cb008", "--", "head", "-c", "1", str(gradebook)], capture_output=True
+        )
+        assert peek.returncode != 0, "the learner's user can read the gradebook"
+
+        page.goto(hub.service("book/intro.html"))  # into the service (its OAuth), for the results API
+        page.wait_for_load_state()
+        deadline = time.monotonic() + 240
+        results = []
+        while time.monotonic() < deadline:
+            results = context.request.get(
+                hub.service("api/results"), headers={"X-XSRFToken": _xsrf(context)}
+            ).json()
+            if isinstance(results, list) and results and results[-1]["status"] == "da-cham":
+                break
+            time.sleep(2)
+        assert results and results[-1]["assignment"] == "intro" and results[-1]["status"] == "da-cham", (
+            results
+        )
+    finally:
+        context.close()
+
+
+LOCALE = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _environ(proc: Path) -> bytes:
+    try:
+        return (proc / "environ").read_bytes()
+    except OSError:
+        return b""
+
+
+def _xsrf(context) -> str:
+    return next((c["value"] for c in context.cookies() if c["name"] == "_xsrf" and c["path"] == SERVICE), "")
