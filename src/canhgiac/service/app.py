@@ -45,6 +45,7 @@ from canhgiac.course.tables import metadata
 from canhgiac.datafile import DataError
 from canhgiac.roster import load_learners
 from canhgiac.service import receipts
+from canhgiac.static_files import cache_control, negotiate
 
 TRAINER_SCOPE = "custom:khoa-hoc:trainer"
 MAX_BODY_BYTES = 256 * 1024
@@ -387,23 +388,24 @@ class BookHandler(Base, web.StaticFileHandler):
         await web.StaticFileHandler.get(self, path, include_body)
 
     def _send_precompressed(self, path: str, include_body: bool) -> bool:
-        """The build's .br or .gz beside the file, when the browser accepts it; False when there is none."""
-        accepted = self.request.headers.get("Accept-Encoding", "")
+        """The build's .br or .gz beside the file, when the browser accepts it; False when there is none.
+
+        The same choice and cache lifetimes as `canhgiac serve` (canhgiac.static_files).
+        """
         root = Path(self.root).resolve()
         wanted = (root / (path or "index.html")).resolve()
         if not wanted.is_relative_to(root) or not wanted.is_file():
             return False
-        for suffix, encoding in ((".br", "br"), (".gz", "gzip")):
-            packed = wanted.with_name(wanted.name + suffix)
-            if encoding in accepted and packed.is_file() and packed.stat().st_mtime >= wanted.stat().st_mtime:
-                kind, _ = mimetypes.guess_type(wanted.name)
-                self.set_header("Content-Type", kind or "application/octet-stream")
-                self.set_header("Content-Encoding", encoding)
-                self.set_header("Vary", "Accept-Encoding")
-                self.set_header("Cache-Control", "no-cache" if wanted.suffix == ".html" else "max-age=3600")
-                self.finish(packed.read_bytes() if include_body else None)
-                return True
-        return False
+        choice = negotiate(wanted, self.request.headers.get("Accept-Encoding"))
+        if choice.encoding is None:
+            return False
+        kind, _ = mimetypes.guess_type(wanted.name)
+        self.set_header("Content-Type", kind or "application/octet-stream")
+        self.set_header("Content-Encoding", choice.encoding)
+        # Vary: Accept-Encoding comes from tornado's compress_response, on every response.
+        self.set_header("Cache-Control", cache_control(self.request.path, self.request.query))
+        self.finish(choice.path.read_bytes() if include_body else None)
+        return True
 
     def get_cache_time(self, path, modified, mime_type):
         return 0 if mime_type == "text/html" else 3600
