@@ -20,6 +20,20 @@ from canhgiac.tools import BIN, tool_env
 ROOT = Path(__file__).resolve().parents[1]
 # The environment of a cron job or a trainer's plain shell: no venv on PATH, the command called by its path.
 BARE_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
+# What every certificate needs, as a trainer sets it in the course's nbgrader_config.py.
+CERTIFICATE_SETTINGS = """
+c = get_config()  # noqa: F821
+c.CertificateSettings.issuer = "ỦY BAN NHÂN DÂN XÃ ĐÌNH LẬP"
+c.CertificateSettings.place = "Đình Lập"
+"""
+
+
+def set_up_certificates(course: Path) -> None:
+    """Give the course the settings its certificates need (the hosted course issues them as learners pass)."""
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8") + CERTIFICATE_SETTINGS, encoding="utf-8")
+
+
 # The shortest chapter quiz and the final test: two quizzes, as in a real course.
 QUIZZES = ("intro", "final")
 ROSTER = [

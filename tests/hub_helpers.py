@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
+from course_factory import set_up_certificates
 
 from canhgiac.tools import BIN, tool_env
 
@@ -57,6 +58,7 @@ def add_trainer(course: Path, folder: Path) -> None:
 
 def start_hub(course: Path, book: Path, folder: Path) -> Hub:
     add_trainer(course, folder)
+    set_up_certificates(course)
     accounts = folder / "tai-khoan.csv"
     subprocess.run(
         [str(BIN / "canhgiac"), "hub", "accounts", "--course", str(course), "--out", str(accounts)],

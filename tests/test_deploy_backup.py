@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from course_factory import QUIZZES, ROSTER, answers_for, book_file, run
+from course_factory import QUIZZES, ROSTER, answers_for, book_file, run, set_up_certificates
 
 from canhgiac.tools import BIN, tool_env
 
@@ -96,6 +96,7 @@ def graded(postgres_server, tmp_path_factory):
         + f'\nc = get_config()  # noqa: F821\nc.CourseDirectory.db_url = "{gradebook_url}"\n',
         encoding="utf-8",
     )
+    set_up_certificates(course)
     for quiz in QUIZZES:
         run("nbgrader", "generate_assignment", quiz, cwd=course)
     roster = base / "danh-sach.csv"

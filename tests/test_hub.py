@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -192,8 +193,12 @@ def test_a_token_submission_is_stored_once_and_graded(hub):
     assert again.status_code == 201 and again.json() == receipt_body
     assert len(attempt_folders(hub.course, "CB006")) == 1
     assert receipts_of(hub.course, "CB006") == 1
-    stored = next(hub.course.glob("submitted/CB006/final/answers.json"))
-    assert json.loads(stored.read_text(encoding="utf-8")) == sent["answers"]
+    stored = json.loads(
+        next(hub.course.glob("submitted/CB006/final/answers.json")).read_text(encoding="utf-8")
+    )
+    # Beside the answers, the learner's own time (as collect stores a book-page file: issue 16's rule).
+    assert datetime.fromisoformat(stored.pop("_saved_at")) == datetime.fromisoformat(sent["saved_at"])
+    assert stored == sent["answers"]
 
     result = wait_graded(session, hub, "lan-nop-0001")
     _, deserved = answers_for("partly", "final")

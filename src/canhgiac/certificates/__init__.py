@@ -28,13 +28,14 @@ stores it as its creation date.  Any other file in DIR is left alone.
 """
 
 from canhgiac.certificates.pdf import Certificate, certificate_pdf
-from canhgiac.certificates.settings import CertificateSettings
+from canhgiac.certificates.settings import CertificateSettings, CertificateSettingsMissing
 from canhgiac.certificates.write import MANIFEST, Issued, write_certificates
 
 __all__ = [
     "MANIFEST",
     "Certificate",
     "CertificateSettings",
+    "CertificateSettingsMissing",
     "Issued",
     "certificate_pdf",
     "write_certificates",
