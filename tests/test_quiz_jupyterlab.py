@@ -21,6 +21,7 @@ ordering included (`intro` has no ordering question).  The servers run on
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -271,10 +272,14 @@ def test_ordering_steps_with_the_mouse_and_the_keyboard(page, quiz):
 
 
 def test_saving_writes_the_chosen_option_ids(quiz, learner_folder):
-    """Does "Lưu bài làm" write answers.json beside the notebook with exactly the option IDs chosen?"""
+    """Does "Lưu bài làm" write answers.json beside the notebook with exactly the option IDs chosen,
+    and the time the learner saved (with its UTC offset)?"""
+    clicked = datetime.now(UTC)
     quiz.get_by_role("button", name="Lưu bài làm").click()
     expect(quiz.get_by_role("status")).to_contain_text("Đã lưu", timeout=KERNEL_MS)
     saved = json.loads((learner_folder / "answers.json").read_text(encoding="utf-8"))
+    saved_at = datetime.fromisoformat(saved.pop("_saved_at"))
+    assert saved_at.tzinfo is not None and abs(saved_at - clicked) < timedelta(minutes=2)
     assert saved == CHOSEN
 
 
