@@ -163,5 +163,5 @@ def test_a_collected_notebook_with_an_added_cell_is_graded_without_running_it(co
     _, _, _, marker, graded = collected
     assert list(marker.iterdir()) == []
     review = graded.stdout.split("Cần xem lại:")[1]
-    assert "CB005 · bài intro" in review and "học viên thêm 1 ô" in review
+    assert "CB005 (Lý Thị Ửng) · bài intro" in review and "học viên thêm 1 ô" in review
     assert "4/4 điểm" in review
