@@ -106,11 +106,11 @@ def stop_hub(hub: Hub) -> int:
     """Ctrl+C to `canhgiac hub run`; its exit code once it and everything it started have ended."""
     hub.process.send_signal(signal.SIGINT)
     try:
-        code = hub.process.wait(60)
+        code = hub.process.wait(180)
     except subprocess.TimeoutExpired:
         os.killpg(hub.process.pid, signal.SIGKILL)
         hub.process.wait()
-        raise AssertionError("canhgiac hub run did not stop within 60 s of Ctrl+C") from None
+        raise AssertionError("canhgiac hub run did not stop within 180 s of Ctrl+C") from None
     return code
 
 

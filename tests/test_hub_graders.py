@@ -129,7 +129,7 @@ def test_two_graders_grade_every_attempt_once_and_a_killed_one_loses_nothing(cou
             ).all()
     finally:
         second.send_signal(signal.SIGINT)
-        second.wait(60)
+        second.wait(180)
     with engine.connect() as conn:
         queue = conn.execute(select(work.queue)).all()
     engine.dispose()
