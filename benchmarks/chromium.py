@@ -1,22 +1,10 @@
-"""Debian's Chromium as the project's test and benchmark browser (driven by Playwright, never downloaded)."""
+"""Debian's Chromium as the project's test and benchmark browser (driven by Playwright, never downloaded).
 
-import os
-import shutil
+The flags and the binary are the product's own (canhgiac.pdf.printer prints the book with them):
+no sandbox (CI runs as root) and none of Chromium's own traffic (updates, sync, field trials),
+so that every request a test sees comes from the page under test.
+"""
 
-# No sandbox (CI runs as root), and none of Chromium's own traffic (updates,
-# sync, field trials): on this network it is refused, and every request that a
-# test sees must come from the page under test.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from canhgiac.pdf.printer import CHROMIUM_ARGS, chromium_executable
 
-
-def chromium_executable() -> str:
-    """The Chromium binary: $CANHGIAC_CHROMIUM, else `chromium` on PATH, else Debian's path."""
-    return os.environ.get("CANHGIAC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+__all__ = ["CHROMIUM_ARGS", "chromium_executable"]

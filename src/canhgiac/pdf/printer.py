@@ -9,8 +9,8 @@ from pathlib import Path
 from canhgiac.errors import ToolFailed
 from canhgiac.serve import make_server
 
-# Chromium as the tests and benchmarks run it (benchmarks/chromium.py): no sandbox (CI
-# runs as root) and none of Chromium's own traffic; printing needs nothing from a network.
+# Chromium as the product prints with it, and as the tests and benchmarks run it (benchmarks/chromium.py
+# imports these): no sandbox (CI runs as root) and none of Chromium's own traffic.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
