@@ -36,15 +36,26 @@ LOCALE_SETTING = Path(
 )
 
 
+BOOK_ONLY = (
+    "Máy chủ khóa học này chưa mở JupyterLab cho học viên: mỗi học viên cần một tài khoản hệ thống "
+    "riêng để bài làm và sổ điểm được bảo vệ, mà máy chủ không chạy với quyền quản trị (root). "
+    "Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
+)
+
+
+class NoJupyterLab(RuntimeError):
+    """Why a learner's JupyterLab cannot start here; JupyterHub's pages show `jupyterhub_message`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.jupyterhub_message = message
+
+
 class BookOnlySpawner(Spawner):
     """No JupyterLab here: says why, and points to the book."""
 
     async def start(self):
-        raise RuntimeError(
-            "Máy chủ khóa học này chưa mở JupyterLab cho học viên: mỗi học viên cần một tài khoản hệ thống "
-            "riêng để bài làm và sổ điểm được bảo vệ, mà máy chủ không chạy với quyền quản trị (root). "
-            "Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
-        )
+        raise NoJupyterLab(BOOK_ONLY)
 
     async def poll(self):
         return 0
@@ -109,7 +120,7 @@ def learner_command() -> tuple[list[str], dict[str, str]]:
         return [str(venv_bin / "jupyterhub-singleuser")], {}
     system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
     if not runnable_by_others(system):
-        raise RuntimeError(
+        raise NoJupyterLab(
             "Máy chủ chưa mở được JupyterLab cho học viên: môi trường Python của khóa học nằm ở nơi tài khoản "
             "của học viên không chạy được. Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
         )
@@ -147,6 +158,11 @@ class LearnerSpawner(LocalProcessSpawner):
         env.update(USER=self.system_user, HOME=entry.pw_dir, SHELL=entry.pw_shell)
         env.update(getattr(self, "_python_env", {}))
         return env
+
+    async def progress(self):
+        """What the hub's "đang mở" page shows while the server starts (JupyterHub's own is English)."""
+        yield {"progress": 10, "message": "Đang chuẩn bị thư mục riêng và các bài kiểm tra của anh, chị…"}
+        yield {"progress": 50, "message": "Đang khởi động JupyterLab…"}
 
     async def start(self):
         home = await asyncio.to_thread(provision, self.system_user, Path(self.course_dir) / "release")
