@@ -18,6 +18,8 @@ from canhgiac.tools import BIN, tool_env
 
 SERVICE = "/services/khoa-hoc/"
 TRAINER = ("GV001", "Trần Thị Huấn", "Sở Nội vụ")
+# A learner of no other test: the hub's own pages and their JupyterLab on a phone (test_hub.py).
+PHONE_LEARNER = ("CB009", "Lê Văn Minh", "UBND xã Đình Lập")
 
 
 def free_port() -> int:
@@ -44,9 +46,14 @@ class Hub:
 
 
 def add_trainer(course: Path, folder: Path) -> None:
+    """The trainer, and one more learner, into the course's roster."""
     roster = folder / "can-bo.csv"
     roster.write_text(
-        "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n" + ",".join([*TRAINER, "", "", "cán bộ phụ trách"]) + "\n"
+        "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n"
+        + ",".join([*TRAINER, "", "", "cán bộ phụ trách"])
+        + "\n"
+        + ",".join([*PHONE_LEARNER, "", "", "học viên"])
+        + "\n"
     )
     subprocess.run(
         [str(BIN / "canhgiac"), "roster", "import", str(roster), "--course", str(course)],
@@ -56,7 +63,8 @@ def add_trainer(course: Path, folder: Path) -> None:
     )
 
 
-def start_hub(course: Path, book: Path, folder: Path) -> Hub:
+def start_hub(course: Path, book: Path, folder: Path, hub_config: Path | None = None) -> Hub:
+    """`canhgiac hub run`, with an operator's `jupyterhub_config.py` (CANHGIAC_HUB_CONFIG) when given."""
     add_trainer(course, folder)
     set_up_certificates(course)
     accounts = folder / "tai-khoan.csv"
@@ -84,7 +92,7 @@ def start_hub(course: Path, book: Path, folder: Path) -> Hub:
         ],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        env=tool_env(),
+        env=tool_env({**os.environ, "CANHGIAC_HUB_CONFIG": str(hub_config)} if hub_config else None),
         start_new_session=True,  # its own group: the test stops it as Ctrl+C would, and nothing else
     )
     hub = Hub(f"http://127.0.0.1:{port}", course, passwords, accounts, process, log)

@@ -351,16 +351,26 @@ def _text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
+# What only developers and operators type: never on a learner's page (issue 12).
+DEVELOPER_WORDS = (
+    "make ",
+    ".venv/",
+    "nbgrader",
+    "Run All Cells",
+    "jupyter lab",
+    "jupyter notebook",
+    "pip install",
+)
+
+
 def test_no_learner_page_holds_developer_material(built_book):
-    """Does no page for learners (all but the trainers' and operators' guides) mention `make `, `.venv/` or nbgrader?"""
+    """Does no page for learners (every page of the built book but the trainers' and operators' guides)
+    mention `make `, `.venv/`, nbgrader, `jupyter lab` or `pip install`?"""
     found = []
-    for path in toc_pages():
-        if path in STAFF_PAGES:
-            continue
+    pages = {p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")} | set(toc_pages())
+    for path in sorted(pages - STAFF_PAGES):
         text = _text((built_book / path).read_text(encoding="utf-8"))
-        found += [
-            f"{path}: {word!r}" for word in ("make ", ".venv/", "nbgrader", "Run All Cells") if word in text
-        ]
+        found += [f"{path}: {word!r}" for word in DEVELOPER_WORDS if word.lower() in text.lower()]
     assert not found, found
     guide = _text((built_book / TRAINERS_GUIDE).read_text(encoding="utf-8"))
     assert ".venv/bin/jupyter" in guide and "Run All Cells" in guide, "the commands left the book entirely"
