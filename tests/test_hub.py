@@ -516,6 +516,9 @@ def assert_vietnamese(page, where: str) -> str:
     left = [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", words)]
     assert not left, f"{where}: English left {left}"
     assert unicodedata.normalize("NFC", words) == words, f"{where}: text not in Unicode NFC"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{where}: wider than the screen"
+    )
     return words
 
 
@@ -602,6 +605,9 @@ def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, brows
             "[...document.querySelectorAll('.lm-MenuBar-itemLabel')].map(e => e.textContent)"
         )
         assert "Trợ giúp" in labels and "File" not in labels and "Help" not in labels, labels
+        assert "Nbgrader" not in labels, labels  # the instructor's tools are not the learner's
+        page.get_by_text("bai-kiem-tra", exact=True).wait_for(timeout=60_000)  # the learner's own quizzes
+        assert page.get_by_text("official Jupyter news").count() == 0
 
         # Back home: the button now goes to the running JupyterLab, and "Dừng JupyterLab" stops it.
         page.goto(f"{hub.url}/hub/home")

@@ -5,7 +5,8 @@ JupyterLab runs as that learner's own unprivileged system user
 (`hv-<hub name>`, made with `useradd` at the first start), in their own home
 (mode 700), which holds copies of the course's released quiz notebooks
 (`bai-kiem-tra/<quiz>/quiz.ipynb`) and lesson notebooks (`bai-hoc/`), and
-JupyterLab's setting for the Vietnamese language pack.  The course folder,
+JupyterLab's settings: the Vietnamese language pack, no news prompt, and
+nbgrader's instructor tools hidden (LEARNER_SETTINGS).  The course folder,
 the source notebooks, the gradebook and other learners' homes are not theirs
 to read (keep the course folder mode 700, as `canhgiac hub run` makes its
 `hub/` folder).  "Lưu bài làm" in a quiz hands the answers in to the course
@@ -34,6 +35,31 @@ LESSONS = Path(__file__).resolve().parents[3] / "notebooks"
 LOCALE_SETTING = Path(
     ".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
 )
+# JupyterLab's settings and page config in a learner's home, written once (the learner may change them):
+LEARNER_SETTINGS = {
+    # Vietnamese (jupyterlab-language-pack-vi-vn).
+    LOCALE_SETTING: {"locale": "vi_VN"},
+    # No English "Would you like to receive official Jupyter news?" and nothing fetched from another host.
+    Path(".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"): {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    # nbgrader's instructor tools (formgrader, course list, create assignment) and the exchange's
+    # assignment list are not the learners': they hand quizzes in with "Lưu bài làm".
+    Path(".jupyter/labconfig/page_config.json"): {
+        "disabledExtensions": {
+            f"@jupyter/nbgrader:{plugin}": True
+            for plugin in (
+                "menu",
+                "formgrader",
+                "course-list",
+                "create-assignment",
+                "assignment-list",
+                "validate-assignment",
+            )
+        }
+    },
+}
 
 
 BOOK_ONLY = (
@@ -83,14 +109,15 @@ def provision(system_user: str, release: Path, lessons: Path = LESSONS) -> Path:
     for lesson in sorted(lessons.glob("*.ipynb")) if lessons.is_dir() else []:
         if lesson.stem != "bang-dieu-khien":  # the trainers' dashboard reads the gradebook: not for learners
             copies.append((lesson, home / "bai-hoc" / lesson.name))
-    setting = home / LOCALE_SETTING
     for source, target in copies:
         if not target.exists():  # the learner's own work is never overwritten
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-    if not setting.exists():
-        setting.parent.mkdir(parents=True, exist_ok=True)
-        setting.write_text(json.dumps({"locale": "vi_VN"}), encoding="utf-8")
+    for relative, value in LEARNER_SETTINGS.items():
+        setting = home / relative
+        if not setting.exists():
+            setting.parent.mkdir(parents=True, exist_ok=True)
+            setting.write_text(json.dumps(value), encoding="utf-8")
     for folder, _dirs, files in os.walk(home):
         os.chown(folder, entry.pw_uid, entry.pw_gid)
         for name in files:
