@@ -3,10 +3,12 @@ a grader) on 127.0.0.1 at free ports, started by a test module and stopped at it
 
 import csv
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -151,3 +153,76 @@ def attempt_folders(course: Path, learner: str) -> list[Path]:
         if base.is_dir():
             found += [p for p in base.rglob("timestamp.txt")]
     return found
+
+
+# JupyterHub's English interface (5.5's templates and scripts): none of it may reach a learner.
+ENGLISH_UI = [
+    "Start My Server",
+    "Stop My Server",
+    "My Server",
+    "Token",
+    "Logout",
+    "Login",
+    "Home",
+    "Services",
+    "Admin",
+    "Server not running",
+    "Spawn failed",
+    "Launch Server",
+    "Relaunch",
+    "Your server",
+    "is starting up",
+    "Event log",
+    "Request new API token",
+    "API Tokens",
+    "Authorized Applications",
+    "Note",
+    "Never",
+    "revoke",
+    "Forbidden",
+    "Not Found",
+    "Jupyter has lots of moons",
+    "Toggle navigation",
+    "Toggle dark mode",
+    "requires JavaScript",
+    "You can try restarting",
+]
+# Every text a person meets: text nodes, and the labels, titles and placeholders of controls.
+PAGE_WORDS = """() => {
+  const words = [];
+  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (parent && !parent.closest("script, style")) words.push(walker.currentNode.data);
+  }
+  for (const el of document.querySelectorAll("[aria-label], [title], [placeholder], [alt], input[value]")) {
+    for (const name of ["aria-label", "title", "placeholder", "alt"]) words.push(el.getAttribute(name) || "");
+    if (el.matches("input[type=submit], input[type=button]")) words.push(el.value);
+  }
+  return words.join("\\n");
+}"""
+
+
+def assert_vietnamese(page, where: str) -> str:
+    """The page is marked Vietnamese and holds none of JupyterHub's English interface; its words."""
+    assert page.evaluate("document.documentElement.lang") == "vi", where
+    words = page.evaluate(PAGE_WORDS)
+    left = [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", words)]
+    assert not left, f"{where}: English left {left}"
+    assert unicodedata.normalize("NFC", words) == words, f"{where}: text not in Unicode NFC"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{where}: wider than the screen"
+    )
+    return words
+
+
+def first_sign_in(page, hub: Hub, learner: str, new_password: str, tap: bool = True) -> None:
+    """The hub's login page (already open), then its first-sign-in form, as a learner fills them on a phone."""
+    press = "tap" if tap else "click"
+    page.get_by_label("Mã học viên (tên đăng nhập)").fill(learner)
+    page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords[learner])
+    getattr(page.get_by_role("button", name="Đăng nhập"), press)()
+    page.get_by_label("Mật khẩu ban đầu:", exact=True).fill(hub.passwords[learner])
+    page.get_by_label("Mật khẩu mới:", exact=True).fill(new_password)
+    page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(new_password)
+    getattr(page.get_by_role("button", name="Đổi mật khẩu và vào học"), press)()

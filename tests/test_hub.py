@@ -23,7 +23,9 @@ from hub_helpers import (
     SERVICE,
     TRAINER,
     api_headers,
+    assert_vietnamese,
     attempt_folders,
+    first_sign_in,
     sign_in,
     start_hub,
     stop_hub,
@@ -458,69 +460,6 @@ def _xsrf(context) -> str:
 
 # ---------------------------------------------------------------- JupyterHub's own pages, in Vietnamese
 
-# JupyterHub's English interface (5.5's templates and scripts): none of it may reach a learner.
-ENGLISH_UI = [
-    "Start My Server",
-    "Stop My Server",
-    "My Server",
-    "Token",
-    "Logout",
-    "Login",
-    "Home",
-    "Services",
-    "Admin",
-    "Server not running",
-    "Spawn failed",
-    "Launch Server",
-    "Relaunch",
-    "Your server",
-    "is starting up",
-    "Event log",
-    "Request new API token",
-    "API Tokens",
-    "Authorized Applications",
-    "Note",
-    "Never",
-    "revoke",
-    "Forbidden",
-    "Not Found",
-    "Jupyter has lots of moons",
-    "Toggle navigation",
-    "Toggle dark mode",
-    "requires JavaScript",
-    "You can try restarting",
-]
-# Every text a person meets: text nodes, and the labels, titles and placeholders of controls.
-PAGE_WORDS = """() => {
-  const words = [];
-  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const parent = walker.currentNode.parentElement;
-    if (parent && !parent.closest("script, style")) words.push(walker.currentNode.data);
-  }
-  for (const el of document.querySelectorAll("[aria-label], [title], [placeholder], [alt], input[value]")) {
-    for (const name of ["aria-label", "title", "placeholder", "alt"]) words.push(el.getAttribute(name) || "");
-    if (el.matches("input[type=submit], input[type=button]")) words.push(el.value);
-  }
-  return words.join("\\n");
-}"""
-
-
-def assert_vietnamese(page, where: str) -> str:
-    """The page is marked Vietnamese and holds none of JupyterHub's English interface; its words."""
-    import re
-    import unicodedata
-
-    assert page.evaluate("document.documentElement.lang") == "vi", where
-    words = page.evaluate(PAGE_WORDS)
-    left = [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", words)]
-    assert not left, f"{where}: English left {left}"
-    assert unicodedata.normalize("NFC", words) == words, f"{where}: text not in Unicode NFC"
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{where}: wider than the screen"
-    )
-    return words
-
 
 def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, browser):
     """On a phone, are the hub's home, token, not-running, 404, 403 and "đang mở" pages in Vietnamese
@@ -534,13 +473,7 @@ def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, brows
         page = context.new_page()
         page.goto(f"{hub.url}/hub/login?next={quote('/hub/home', safe='')}")
         assert_vietnamese(page, "login")
-        page.get_by_label("Mã học viên (tên đăng nhập)").fill(learner)
-        page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords[learner])
-        page.get_by_role("button", name="Đăng nhập").tap()
-        page.get_by_label("Mật khẩu ban đầu:", exact=True).fill(hub.passwords[learner])
-        page.get_by_label("Mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
-        page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
-        page.get_by_role("button", name="Đổi mật khẩu và vào học").tap()
+        first_sign_in(page, hub, learner, NEW_PASSWORD)
         page.wait_for_url("**/hub/home")
 
         # The home: one button to the learner's JupyterLab, the book, the results; no trainer's link.

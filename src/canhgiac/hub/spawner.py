@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, Spawner, set_user_setuid
+from tornado import web
 from traitlets import Unicode
 
 LESSONS = Path(__file__).resolve().parents[3] / "notebooks"
@@ -69,12 +70,22 @@ BOOK_ONLY = (
 )
 
 
-class NoJupyterLab(RuntimeError):
-    """Why a learner's JupyterLab cannot start here; JupyterHub's pages show `jupyterhub_message`."""
+class NoJupyterLab(web.HTTPError):
+    """Why a learner's JupyterLab cannot start here.
+
+    An HTTPError, so that JupyterHub's spawn page passes it on as it is (any other error becomes
+    "Unhandled error starting server"); its error page (templates/error.html) shows `cg_title` and
+    `jupyterhub_message`, and the "not running" page the message.
+    """
+
+    cg_title = "Chưa mở được JupyterLab"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
+        super().__init__(503, "%s", message)
         self.jupyterhub_message = message
+
+    def __str__(self) -> str:
+        return self.jupyterhub_message
 
 
 class BookOnlySpawner(Spawner):
