@@ -462,10 +462,11 @@ def _xsrf(context) -> str:
 
 
 def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, browser):
-    """On a phone, are the hub's home, token, not-running, 404, 403 and "đang mở" pages in Vietnamese
-    (lang="vi", none of JupyterHub's English), does the book carry links to the hub and JupyterLab, does
-    one tap on the home's button start the learner's own JupyterLab, in Vietnamese (its menus from the
-    language pack), and does the home's "Dừng JupyterLab" stop it?"""
+    """On a phone, are the hub's login, home, token, not-running, 400, 403, 404 and "đang mở" pages in
+    Vietnamese (lang="vi", none of JupyterHub's English, no wider than the screen), does the book carry
+    links to the hub and JupyterLab, does one tap on the home's button start the learner's own
+    JupyterLab, in Vietnamese (its menus from the language pack), does the home's "Dừng JupyterLab"
+    stop it, and "Đăng xuất" lead back to the login page?"""
     learner = PHONE_LEARNER[0]
     name = learner.lower()
     context = browser.new_context(**PHONE)
@@ -506,6 +507,8 @@ def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, brows
         forbidden = page.goto(f"{hub.url}/hub/admin")
         assert forbidden.status == 403
         assert "Không có quyền mở trang này" in assert_vietnamese(page, "403")
+        assert page.goto(f"{hub.url}/hub/accept-share").status == 400  # no invitation: learners cannot share
+        assert "Yêu cầu không hợp lệ" in assert_vietnamese(page, "400")
 
         # The learner's JupyterLab, not started yet: the hub says so and offers to open it.
         page.goto(f"{hub.url}/user/{name}/lab")
@@ -551,5 +554,11 @@ def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, brows
         page.get_by_role("button", name="Dừng JupyterLab").tap()
         page.get_by_role("button", name="Mở JupyterLab của tôi").wait_for(timeout=120_000)
         assert_vietnamese(page, "home, JupyterLab stopped")
+
+        # "Đăng xuất", from the folded nav bar: back to the Vietnamese login page.
+        page.get_by_role("button", name="Mở hoặc đóng trình đơn").tap()
+        page.get_by_role("button", name="Đăng xuất").tap()
+        page.wait_for_url("**/hub/login**")
+        assert "Đăng nhập khóa học Cảnh giác" in assert_vietnamese(page, "after logout")
     finally:
         context.close()
