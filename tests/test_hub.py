@@ -275,7 +275,9 @@ def test_a_learner_takes_the_final_test_on_a_phone(hub, browser):
         assert page.locator("#cg-exam-learner").input_value() == "CB001"
         assert not page.locator(".cg-exam-send").is_visible()
         lab = page.get_by_role("link", name="Làm bài này trong JupyterLab")
-        assert lab.get_attribute("href") == "/hub/user-redirect/lab/tree/bai-kiem-tra/final/quiz.ipynb"
+        assert lab.get_attribute("href") == "/hub/spawn?next=" + quote(
+            "/hub/user-redirect/lab/tree/bai-kiem-tra/final/quiz.ipynb", safe=""
+        )
         answer_final(page, "all")
         page.get_by_role("button", name="Nộp bài", exact=True).tap()
         page.wait_for_selector("form.cg-exam[data-result='dang-cham'], form.cg-exam[data-result='dat']")
@@ -554,6 +556,12 @@ def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, brows
         page.get_by_role("button", name="Dừng JupyterLab").tap()
         page.get_by_role("button", name="Mở JupyterLab của tôi").wait_for(timeout=120_000)
         assert_vietnamese(page, "home, JupyterLab stopped")
+
+        # A lesson's link from the book starts JupyterLab again and opens that notebook.
+        page.goto(hub.service("notebooks/tinh-huong.html"))
+        page.get_by_role("link", name="Mở bài này trong JupyterLab của tôi").tap()
+        page.wait_for_url(f"**/user/{name}/lab/tree/bai-hoc/tinh-huong.ipynb**", timeout=240_000)
+        page.goto(f"{hub.url}/hub/home")
 
         # "Đăng xuất", from the folded nav bar: back to the Vietnamese login page.
         page.get_by_role("button", name="Mở hoặc đóng trình đơn").tap()
