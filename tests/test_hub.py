@@ -468,7 +468,8 @@ def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, brows
     Vietnamese (lang="vi", none of JupyterHub's English, no wider than the screen), does the book carry
     links to the hub and JupyterLab, does one tap on the home's button start the learner's own
     JupyterLab, in Vietnamese (its menus from the language pack), does the home's "Dừng JupyterLab"
-    stop it, and "Đăng xuất" lead back to the login page?"""
+    stop it, a lesson's link in the book start it again on that notebook, and "Đăng xuất" lead
+    back to the login page?"""
     learner = PHONE_LEARNER[0]
     name = learner.lower()
     context = browser.new_context(**PHONE)
