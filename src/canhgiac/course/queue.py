@@ -163,14 +163,21 @@ def _insert_missing(conn: Connection, keys: list[tuple[str, str]], moment: datet
 
 
 def hold(
-    engine: Engine, grader: str, keys: list[tuple[str, str]], lease: timedelta, chunk: int = 500
+    engine: Engine,
+    grader: str,
+    keys: list[tuple[str, str]],
+    lease: timedelta,
+    chunk: int = 500,
+    dead: str | None = None,
 ) -> tuple[list[Claim], list[tuple[str, str]]]:
     """Take the lease of each of these learners' quizzes that nobody holds (a batch `canhgiac grade`).
 
     Whether or not they were asked for: the batch grades what it found in the
     course folder.  Returns (the claims held, the keys another grader holds);
     the holder grades those, and `finish` marks what it saw as done as a
-    claim does.  `chunk` keys per transaction.
+    claim does.  `chunk` keys per transaction.  `dead`: a prefix of holders known
+    to be gone, whose leases are taken over at once (a batch run killed before
+    this one, which holds the course's lock file now).
     """
     held: list[Claim] = []
     busy: list[tuple[str, str]] = []
@@ -180,6 +187,8 @@ def hold(
         with engine.begin() as conn:
             _insert_missing(conn, part, moment)
             free = or_(queue.c.lease_until.is_(None), queue.c.lease_until < moment)
+            if dead is not None:
+                free = or_(free, queue.c.claimed_by.startswith(dead, autoescape=True))
             for learner, assignment in part:
                 row = conn.execute(
                     update(queue)

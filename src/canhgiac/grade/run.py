@@ -98,6 +98,7 @@ class GradeResult:
 
 # A batch run holds each learner's quiz it grades this long, renewed four times a lease while it runs.
 BATCH_LEASE_SECONDS = 120.0
+BATCH_HOLDER = "canhgiac-grade:"  # how a batch run's leases are named in the queue
 
 
 @dataclass(frozen=True)
@@ -569,14 +570,15 @@ class _Leases:
         self.work = work
         self.session = session
         self.engine = open_engine(course.db_url)
-        self.name = f"canhgiac-grade:{work.grader_name()}"
+        self.name = f"{BATCH_HOLDER}{work.grader_name()}"
         self.lease = timedelta(seconds=BATCH_LEASE_SECONDS)
         self.claims: dict[Key, object] = {}
         self.stopping = threading.Event()
 
     def hold(self, keys: list[Key]) -> list[Key]:
         """Hold what nobody else holds; the rest is for its holder.  Then read the held quizzes afresh."""
-        held, busy = self.work.hold(self.engine, self.name, keys, self.lease)
+        # Leases of an earlier batch run are dead: it would hold the course's lock file otherwise.
+        held, busy = self.work.hold(self.engine, self.name, keys, self.lease, dead=BATCH_HOLDER)
         self.claims = {(c.learner, c.assignment): c for c in held}
         self.session.result.held_elsewhere = sorted(busy)
         self.session.load(self.claims)  # graded by a hosted grader between our reading and our lease?
