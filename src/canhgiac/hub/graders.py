@@ -39,6 +39,7 @@ import select as select_module
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,6 +107,8 @@ class Grader:
         self.claims: dict[tuple[str, str], work.Claim] = {}
         self.tick = time.monotonic()
         self.health_server: ThreadingHTTPServer | None = None
+        # What follows a graded final (the learner's certificate), one at a time beside the loop.
+        self.after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chung-nhan")
 
     # Around the grading.
 
@@ -200,13 +203,29 @@ class Grader:
         self.log({"failed": failed.learner, "assignment": failed.assignment, "reason": failed.reason})
 
     def _done(self, key: tuple[str, str]) -> None:
-        """A claimed quiz has nothing left to grade: its learner's certificate if it is the final, then finish."""
+        """A claimed quiz has nothing left to grade: its learner's certificate if it is the final, then finish.
+
+        The certificate (a tenth of a second or more) is written beside the loop, which meanwhile
+        gives the workers their next jobs; the claim is finished after it, so a grader killed in
+        between leaves the quiz to be taken again, and its certificate written then.
+        """
         learner, assignment = key
-        if assignment == self.course.rules.final_assignment:
-            self._certificate(learner)
         claim = self.claims.pop(key, None)
+        if assignment == self.course.rules.final_assignment:
+            self.after.submit(self._certificate_then_finish, learner, claim)
+        else:
+            self._finish(claim)
+
+    def _finish(self, claim) -> None:
         if claim is not None and not work.finish(self.engine, self.name, claim):
-            self.log({"lease_lost": f"{learner}/{assignment}", "grader": self.name})
+            self.log({"lease_lost": f"{claim.learner}/{claim.assignment}", "grader": self.name})
+
+    def _certificate_then_finish(self, learner: str, claim) -> None:
+        try:
+            self._certificate(learner)
+        except Exception as exc:  # never the grading's end: the next final graded tries again
+            self.log({"certificate": learner, "problem": f"{type(exc).__name__}: {exc}"})
+        self._finish(claim)
 
     def _certificate(self, learner: str) -> None:
         from canhgiac.certificates import CertificateSettingsMissing, write_certificate
@@ -321,6 +340,7 @@ class Grader:
                 finally:
                     self.stopping.set()
                     self.session.close(kill=True)
+                    self.after.shutdown(wait=True)  # certificates in hand written, their claims finished
         finally:
             self.stopping.set()
             if self.health_server is not None:
