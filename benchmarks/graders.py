@@ -36,7 +36,8 @@ CHECK  every submission graded once by the graders, with the total the bank's
 MACHINE  the load average before and after, and the parallel capacity (as in
        benchmarks/grading.py): read every figure beside them.
 
-Run: .venv/bin/python benchmarks/graders.py [--n N] [--rate R] [--burst B] [--jobs J] [--seed S] [--json]
+Run: .venv/bin/python benchmarks/graders.py [--n N] [--rate R] [--burst B] [--jobs J] [--poll P] [--seed S]
+                                             [--json] [--log FILE]
 """
 
 import argparse
@@ -78,6 +79,7 @@ from canhgiac.grade.settings import cores
 from canhgiac.quiz.answers import ANSWERS_FILE
 from canhgiac.tools import BIN
 
+KEEP_LOG: Path | None = None  # --log: where to keep the grader's log (one JSON line per event, timed)
 GRADED_TIMEOUT = 900.0  # seconds after the last request; the run stops there whatever happened
 
 
@@ -208,6 +210,8 @@ def hosted(
     finally:
         stop(grader)
         engine.dispose()
+        if KEEP_LOG is not None:
+            shutil.copy(course_folder.parent / "grader.log", KEEP_LOG)
     graded = {}
     counts: dict[str, int] = {}
     for learner, graded_at, score in rows:
@@ -359,7 +363,10 @@ def main() -> int:
     parser.add_argument("--poll", type=float, default=0.5, help="canhgiac hub graders --poll (default 0.5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated answers")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--log", type=Path, help="keep the grader's log in this file")
     args = parser.parse_args()
+    global KEEP_LOG
+    KEEP_LOG = args.log
     burst = args.n // 2 if args.burst is None else args.burst
     if args.n < 1 or args.jobs < 1 or not 0 <= burst <= args.n or args.rate < 0:
         parser.error("--n and --jobs must be at least 1, --burst between 0 and N, --rate not negative")

@@ -66,6 +66,7 @@ class Graded:
     file_dated: bool = False  # its time is the date of the file received, not when the learner saved
     later: datetime | None = None  # a later attempt of the same quiz was graded before this one came
     latest: datetime | None = None  # the learner's latest attempt at the quiz, once this one was graded
+    seconds: float = 0.0  # how long its worker took, from the job sent to its answer
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,7 @@ class GradingSession:
         if job is None or worker not in self.pool.workers:
             return  # the answer of a worker stopped for taking too long: its job is counted as failed
         worker.job = None
+        seconds = time.monotonic() - worker.started
         loaded = load_answers(job.staged.folder)
         answers_problem = job.staged.answers_problem or loaded.file_problem
         if not answers_problem and loaded.question_problems:
@@ -380,6 +382,7 @@ class GradingSession:
             file_dated=file_dated,
             later=None if job.regrade or not later else max(later),
             latest=latest,
+            seconds=seconds,
         )
         if self.keep_results:
             self.result.graded.append(graded)

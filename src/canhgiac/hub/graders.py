@@ -41,7 +41,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -102,13 +102,19 @@ class Grader:
         self.engine = create_engine(course.db_url, future=True, pool_pre_ping=True)
         metadata.create_all(self.engine)
         self.stopping = threading.Event()
-        self.log = log or (lambda data: print(json.dumps(data, ensure_ascii=False), flush=True))
+        self.log = log or self._print
         self.session = None
         self.claims: dict[tuple[str, str], work.Claim] = {}
         self.tick = time.monotonic()
         self.health_server: ThreadingHTTPServer | None = None
         # What follows a graded final (the learner's certificate), one at a time beside the loop.
         self.after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chung-nhan")
+
+    @staticmethod
+    def _print(data: dict) -> None:
+        """One JSON line per event, with its time (UTC), for the operator's log."""
+        at = {"at": datetime.now(UTC).isoformat(timespec="milliseconds")}
+        print(json.dumps(data | at, ensure_ascii=False), flush=True)
 
     # Around the grading.
 
@@ -193,6 +199,7 @@ class Grader:
                 "submitted_at": graded.submitted_at.isoformat(),
                 "score": graded.score,
                 "max_score": graded.max_score,
+                "seconds": round(graded.seconds, 3),
                 "grader": self.name,
             }
         )
