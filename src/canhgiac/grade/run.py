@@ -66,7 +66,7 @@ class Graded:
     file_dated: bool = False  # its time is the date of the file received, not when the learner saved
     later: datetime | None = None  # a later attempt of the same quiz was graded before this one came
     latest: datetime | None = None  # the learner's latest attempt at the quiz, once this one was graded
-    seconds: float = 0.0  # how long its worker took, from the job sent to its answer
+    seconds: float = field(default=0.0, compare=False)  # its worker's time, from the job sent to its answer
 
 
 @dataclass(frozen=True)
