@@ -241,3 +241,37 @@ def test_a_claim_reads_only_the_claimed_quiz(course, monkeypatch):
         assert session.add([("CB002", "intro")]) == 1
         assert list(session.ready) == [("CB002", "intro")]
         session.close()
+
+
+def test_a_killed_batch_leaves_its_quizzes_to_the_hosted_graders(course):
+    """If a batch `canhgiac grade` is killed while it holds leases, do the hosted graders claim those
+    quizzes once the leases run out, even one whose earlier request had been graded already, and
+    does a live lease of a hosted grader keep the batch off?"""
+    from canhgiac.course.tables import open_engine
+    from canhgiac.grade.run import BATCH_HOLDER
+
+    engine = open_engine(course.db_url)  # with the queue's tables
+    work.request_grading(engine, "CB001", "intro")
+    (earlier,) = work.claim(engine, "may-a:1", timedelta(minutes=5), 5)
+    assert work.finish(engine, "may-a:1", earlier)  # asked for and done: not wanted any more
+    work.request_grading(engine, "CB003", "intro")
+    assert work.claim(engine, "may-a:1", timedelta(minutes=5), 5)[0].learner == "CB003"
+
+    keys = [("CB001", "intro"), ("CB002", "intro"), ("CB003", "intro")]
+    batch = f"{BATCH_HOLDER}may-b:2"
+    held, busy = work.hold(engine, batch, keys, timedelta(seconds=1))
+    assert sorted((c.learner, c.assignment) for c in held) == keys[:2]
+    assert busy == [("CB003", "intro")]
+    assert work.claim(engine, "may-a:1", timedelta(minutes=5), 5) == [], "claimed under a live batch lease"
+    # The batch is killed here: nothing finished, nothing released.  Its leases run out.
+    time.sleep(1.5)
+    taken = work.claim(engine, "may-a:1", timedelta(minutes=5), 5)
+    assert sorted((c.learner, c.assignment) for c in taken) == keys[:2]
+    # A later batch takes over a dead batch's leases at once (it holds the course's lock file).
+    work.release_all(engine, "may-a:1")
+    work.hold(engine, batch, keys[:1], timedelta(minutes=5))
+    again, busy = work.hold(
+        engine, f"{BATCH_HOLDER}may-b:3", keys[:1], timedelta(minutes=5), dead=BATCH_HOLDER
+    )
+    assert [(c.learner, c.assignment) for c in again] == keys[:1] and busy == []
+    engine.dispose()
