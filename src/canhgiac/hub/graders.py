@@ -46,6 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
 
 from canhgiac.course import Course
 from canhgiac.course import queue as work
@@ -342,7 +343,12 @@ class Grader:
                 try:
                     while not self.stopping.is_set():
                         self.tick = time.monotonic()
-                        claimed = self._claim()
+                        try:
+                            claimed = self._claim()
+                        except DBAPIError as exc:  # the database away for a moment: /health says so
+                            self.log({"database": "không trả lời", "reason": str(exc.orig)[:300]})
+                            claimed = 0
+                            self.stopping.wait(max(1.0, self.settings.poll_seconds))
                         self.session.step(0 if claimed else self.settings.poll_seconds)
                 finally:
                     self.stopping.set()
