@@ -464,12 +464,12 @@ def _xsrf(context) -> str:
 
 
 def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, browser):
-    """On a phone, are the hub's login, home, token, not-running, 400, 403, 404 and "đang mở" pages in
-    Vietnamese (lang="vi", none of JupyterHub's English, no wider than the screen), does the book carry
-    links to the hub and JupyterLab, does one tap on the home's button start the learner's own
-    JupyterLab, in Vietnamese (its menus from the language pack), does the home's "Dừng JupyterLab"
-    stop it, a lesson's link in the book start it again on that notebook, and "Đăng xuất" lead
-    back to the login page?"""
+    """On a phone, are the hub's login, home, token, change-password, not-running, 400, 403, 404 and
+    "đang mở" pages in Vietnamese (lang="vi", none of JupyterHub's English, no wider than the screen),
+    does the book carry links to the hub and JupyterLab, does one tap on the home's button start the
+    learner's own JupyterLab, in Vietnamese (its menus from the language pack), does the home's
+    "Dừng JupyterLab" stop it, a lesson's link in the book start it again on that notebook, and
+    "Đăng xuất" lead back to the login page?"""
     learner = PHONE_LEARNER[0]
     name = learner.lower()
     context = browser.new_context(**PHONE)
@@ -502,6 +502,9 @@ def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, brows
         page.reload()
         assert "thử trên điện thoại" in assert_vietnamese(page, "token with a token")
         assert page.get_by_role("button", name="Thu hồi").count() >= 1
+
+        page.goto(f"{hub.url}/hub/change-password")
+        assert "Đổi mật khẩu của" in assert_vietnamese(page, "change password")
 
         # Errors: a page that does not exist, and the admin page (trainers and learners are no admins).
         missing = page.goto(f"{hub.url}/hub/khong-co-trang-nay")
