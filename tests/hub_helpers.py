@@ -35,6 +35,7 @@ class Hub:
     process: subprocess.Popen
     log: Path
     book: Path | None = None
+    stop_seconds: float | None = None
 
     def service(self, path: str = "") -> str:
         return urljoin(self.url, SERVICE + path)
@@ -102,8 +103,17 @@ def start_hub(course: Path, book: Path, folder: Path) -> Hub:
     raise AssertionError(f"the hosted course did not start in 180 s:\n{hub.log_text()[-4000:]}")
 
 
-def stop_hub(hub: Hub) -> int:
-    """Ctrl+C to `canhgiac hub run`; its exit code once it and everything it started have ended."""
+def stop_hub(hub: Hub, within: float = 60.0) -> int:
+    """Ctrl+C to `canhgiac hub run`; its exit code once it and everything it started have ended.
+
+    Everything: every process under it when Ctrl+C came (hub, proxy, service, graders, learners'
+    servers, even those the hub started in sessions of their own) must be gone when it returns, and
+    it must return within `within` seconds (it takes a few; the margin is for a loaded CI machine).
+    """
+    import psutil
+
+    parts = psutil.Process(hub.process.pid).children(recursive=True)
+    started = time.monotonic()
     hub.process.send_signal(signal.SIGINT)
     try:
         code = hub.process.wait(180)
@@ -111,6 +121,18 @@ def stop_hub(hub: Hub) -> int:
         os.killpg(hub.process.pid, signal.SIGKILL)
         hub.process.wait()
         raise AssertionError("canhgiac hub run did not stop within 180 s of Ctrl+C") from None
+    hub.stop_seconds = time.monotonic() - started
+    left = []
+    for process in parts:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    for process in left:
+        process.kill()
+    assert not left, f"still running after hub run stopped: {[' '.join(p.cmdline()[:4]) for p in left]}"
+    assert hub.stop_seconds < within, f"hub run took {hub.stop_seconds:.0f} s to stop:\n{hub.log_text()[-3000:]}"
     return code
 
 

@@ -279,7 +279,7 @@ def sync_roster(
             if name in removed:
                 user.cookie_id = orm.new_token()  # the hub's sign-in cookies of this person stop working
             else:
-                tokens = tokens.filter_by(oauth_client_id=SERVICE_CLIENT)
+                tokens = tokens.filter_by(client_id=SERVICE_CLIENT)
             for token in tokens:
                 session.delete(token)
         session.commit()
