@@ -129,10 +129,17 @@ def stop_hub(hub: Hub, within: float = 60.0) -> int:
                 left.append(process)
         except psutil.NoSuchProcess:
             pass
+    names = []
     for process in left:
-        process.kill()
-    assert not left, f"still running after hub run stopped: {[' '.join(p.cmdline()[:4]) for p in left]}"
-    assert hub.stop_seconds < within, f"hub run took {hub.stop_seconds:.0f} s to stop:\n{hub.log_text()[-3000:]}"
+        try:
+            names.append(" ".join(process.cmdline()[:4]))
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    assert not names, f"still running after hub run stopped: {names}"
+    assert hub.stop_seconds < within, (
+        f"hub run took {hub.stop_seconds:.0f} s to stop:\n{hub.log_text()[-3000:]}"
+    )
     return code
 
 

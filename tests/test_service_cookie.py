@@ -20,6 +20,8 @@ from canhgiac.course import Course
 from canhgiac.roster import import_roster
 from canhgiac.tools import BIN, tool_env
 
+pytestmark = pytest.mark.slow  # real JupyterHub / service processes
+
 TOKEN = "learner-token-ls-0001"
 SHARED = "ab" * 32
 OTHER = "cd" * 32
