@@ -44,10 +44,14 @@ class Hub:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def add_trainer(course: Path, folder: Path) -> None:
+def add_trainer(course: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) -> None:
+    """The roster gets a trainer (ID, name, agency[, commune]) through `canhgiac roster import`."""
+    ident, name, agency, *rest = trainer
     roster = folder / "can-bo.csv"
     roster.write_text(
-        "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n" + ",".join([*TRAINER, "", "", "cán bộ phụ trách"]) + "\n"
+        "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n"
+        + ",".join([ident, name, agency, rest[0] if rest else "", "", "cán bộ phụ trách"])
+        + "\n"
     )
     subprocess.run(
         [str(BIN / "canhgiac"), "roster", "import", str(roster), "--course", str(course)],
@@ -57,8 +61,11 @@ def add_trainer(course: Path, folder: Path) -> None:
     )
 
 
-def start_hub(course: Path, book: Path, folder: Path) -> Hub:
-    add_trainer(course, folder)
+def start_hub(course: Path, book: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) -> Hub:
+    """`canhgiac hub accounts` for the course (with `trainer` added), then `canhgiac hub run`, healthy.
+
+    The one way the tests (tests/test_hub.py, tests/test_deploy_server.py) start the hosted course."""
+    add_trainer(course, folder, trainer)
     set_up_certificates(course)
     accounts = folder / "tai-khoan.csv"
     subprocess.run(
