@@ -61,24 +61,25 @@ def add_trainer(course: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) 
     )
 
 
-def start_hub(course: Path, book: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) -> Hub:
-    """`canhgiac hub accounts` for the course (with `trainer` added), then `canhgiac hub run`, healthy.
+def read_accounts(path: Path) -> dict[str, str]:
+    """Initial passwords by learner ID, from the CSV of `canhgiac hub accounts`."""
+    with path.open(encoding="utf-8-sig") as stream:
+        return {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
 
-    The one way the tests (tests/test_hub.py, tests/test_deploy_server.py) start the hosted course."""
-    add_trainer(course, folder, trainer)
-    set_up_certificates(course)
-    accounts = folder / "tai-khoan.csv"
+
+def make_accounts(course: Path, out: Path) -> dict[str, str]:
     subprocess.run(
-        [str(BIN / "canhgiac"), "hub", "accounts", "--course", str(course), "--out", str(accounts)],
+        [str(BIN / "canhgiac"), "hub", "accounts", "--course", str(course), "--out", str(out)],
         check=True,
         capture_output=True,
         env=tool_env(),
     )
-    with accounts.open(encoding="utf-8-sig") as stream:
-        passwords = {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
-    port = free_port()
-    log = folder / "hub.log"
-    process = subprocess.Popen(
+    return read_accounts(out)
+
+
+def launch_hub_run(course: Path, book: Path, port: int, log: Path) -> subprocess.Popen:
+    """`canhgiac hub run --course --port --book` in a process group of its own, its output in `log`."""
+    return subprocess.Popen(
         [
             str(BIN / "canhgiac"),
             "hub",
@@ -93,25 +94,30 @@ def start_hub(course: Path, book: Path, folder: Path, trainer: tuple[str, ...] =
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         env=tool_env(),
-        start_new_session=True,  # its own group: the test stops it as Ctrl+C would, and nothing else
+        start_new_session=True,  # its own group: stopped as Ctrl+C would stop it, and nothing else
     )
-    hub = Hub(f"http://127.0.0.1:{port}", course, passwords, accounts, process, log)
-    deadline = time.monotonic() + 180
+
+
+def wait_until_healthy(process: subprocess.Popen, url: str, log: Path, seconds: float = 180) -> None:
+    """Until the course service answers `health` 200 through the hub's proxy at `url`; AssertionError if
+    `hub run` ends or `seconds` pass first (then it is stopped)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"canhgiac hub run ended:\n{hub.log_text()[-4000:]}")
+            raise AssertionError(f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-4000:]}")
         try:
-            if requests.get(hub.service("health"), timeout=5).status_code == 200:
-                return hub
+            if requests.get(urljoin(url, SERVICE + "health"), timeout=5).status_code == 200:
+                return
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    stop_hub(hub)
-    raise AssertionError(f"the hosted course did not start in 180 s:\n{hub.log_text()[-4000:]}")
+    stop_hub_run(process, log, within=180)
+    raise AssertionError(f"the hosted course did not start in {seconds:.0f} s:\n{log.read_text()[-4000:]}")
 
 
-def stop_hub(hub: Hub, within: float = 60.0) -> int:
-    """Ctrl+C to `canhgiac hub run`; its exit code once it and everything it started have ended.
+def stop_hub_run(process: subprocess.Popen, log: Path, within: float = 60.0) -> tuple[int, float]:
+    """Ctrl+C to `canhgiac hub run`; its exit code and the seconds it took, once it and everything it
+    started have ended.
 
     Everything: every process under it when Ctrl+C came (hub, proxy, service, graders, learners'
     servers, even those the hub started in sessions of their own) must be gone when it returns, and
@@ -119,34 +125,54 @@ def stop_hub(hub: Hub, within: float = 60.0) -> int:
     """
     import psutil
 
-    parts = psutil.Process(hub.process.pid).children(recursive=True)
-    started = time.monotonic()
-    hub.process.send_signal(signal.SIGINT)
     try:
-        code = hub.process.wait(180)
+        parts = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        parts = []
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(180)
     except subprocess.TimeoutExpired:
-        os.killpg(hub.process.pid, signal.SIGKILL)
-        hub.process.wait()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         raise AssertionError("canhgiac hub run did not stop within 180 s of Ctrl+C") from None
-    hub.stop_seconds = time.monotonic() - started
-    left = []
-    for process in parts:
-        try:
-            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-                left.append(process)
-        except psutil.NoSuchProcess:
-            pass
+    seconds = time.monotonic() - started
     names = []
-    for process in left:
+    for part in parts:
         try:
-            names.append(" ".join(process.cmdline()[:4]))
-            process.kill()
+            if part.is_running() and part.status() != psutil.STATUS_ZOMBIE:
+                names.append(" ".join(part.cmdline()[:4]))
+                part.kill()
         except psutil.NoSuchProcess:
             pass
     assert not names, f"still running after hub run stopped: {names}"
-    assert hub.stop_seconds < within, (
-        f"hub run took {hub.stop_seconds:.0f} s to stop:\n{hub.log_text()[-3000:]}"
+    assert seconds < within, (
+        f"hub run took {seconds:.0f} s to stop:\n{log.read_text(errors='replace')[-3000:]}"
     )
+    return code, seconds
+
+
+def start_hub(course: Path, book: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) -> Hub:
+    """`canhgiac hub accounts` for the course (with `trainer` added), then `canhgiac hub run`, healthy.
+
+    The one way the tests (tests/test_hub.py, tests/test_deploy_server.py) and benchmarks/hosted.py
+    start the hosted course (the benchmark uses its parts: launch_hub_run, wait_until_healthy, stop_hub_run)."""
+    add_trainer(course, folder, trainer)
+    set_up_certificates(course)
+    accounts = folder / "tai-khoan.csv"
+    passwords = make_accounts(course, accounts)
+    port = free_port()
+    log = folder / "hub.log"
+    process = launch_hub_run(course, book, port, log)
+    hub = Hub(f"http://127.0.0.1:{port}", course, passwords, accounts, process, log)
+    wait_until_healthy(process, hub.url, log)
+    return hub
+
+
+def stop_hub(hub: Hub, within: float = 60.0) -> int:
+    """Ctrl+C to `canhgiac hub run` (stop_hub_run); its exit code."""
+    code, hub.stop_seconds = stop_hub_run(hub.process, hub.log, within)
     return code
 
 
