@@ -233,3 +233,38 @@ def _hub_folder_as_root(course: Course, user: str, uid: int) -> None:
     for private in (csv_file, folder / "jupyterhub.sqlite"):
         assert private.stat().st_mode & 0o077 == 0
         assert subprocess.run([*as_user, "head", "-c1", str(private)], capture_output=True).returncode != 0
+
+
+def test_a_start_makes_only_the_trainers_accounts_and_the_rest_in_the_background(course):
+    """Does `hub run`'s start hash only the trainers' passwords (a roster of any size costs a comparison),
+    with every learner's account made by its background thread, each password in the start's CSV file
+    (0600) and matching its hash, and a second start make none?"""
+    import csv
+
+    from canhgiac.hub.run import Accounts
+
+    first = Accounts(course)
+    first.prepare()
+    session = open_hub_db(hub_db_url(course))
+    try:
+        assert sorted(session.scalars(select(UserInfo.username))) == ["gv-01"]
+    finally:
+        session.close()
+    first.start_background()
+    first.thread.join()  # (Ctrl+C would stop it between two batches: the rest at the next start)
+    first.stop()
+    assert first.error is None and first.file.out.stat().st_mode & 0o077 == 0
+    with first.file.out.open(encoding="utf-8-sig") as stream:
+        passwords = {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
+    assert sorted(passwords) == ["GV-01", "LS-0001", "LS-0002"]
+    session = open_hub_db(hub_db_url(course))
+    try:
+        for info in session.scalars(select(UserInfo)):
+            assert bcrypt.checkpw(passwords[info.username.upper()].encode(), info.password)
+    finally:
+        session.close()
+    again = Accounts(course)
+    assert again.prepare() and again.file is None  # nothing made, nothing written
+    again.start_background()
+    again.stop()
+    assert again.file is None
