@@ -241,7 +241,8 @@ class Parts:
     def all(self) -> list[subprocess.Popen]:
         return [p for p in (self.hub, *self.others) if p is not None]
 
-    def start(self, course: Course, port: int, book: Path | None = None, graders: int = 1) -> None:
+    def start(self, course: Course, port: int, book: Path | None = None, graders: int = 1) -> bool:
+        """Service, graders, then the hub; False when the service ended or never opened its port."""
         env = hub_environment(course, port, book)
         state = ensure_hub_folder(course)
         command = [sys.executable, "-m", "canhgiac.cli", "hub", "service", "--course", str(course.root)]
@@ -261,14 +262,16 @@ class Parts:
         deadline = time.monotonic() + SERVICE_PORT_WAIT
         while not _listening(int(env["CANHGIAC_SERVICE_PORT"])):
             if service.poll() is not None:
-                return  # the caller sees a part ended, and stops the rest
+                print("Dịch vụ khóa học đã dừng khi đang khởi động; dừng các phần còn lại.", file=sys.stderr)
+                return False
             if time.monotonic() > deadline:
                 print(f"Dịch vụ khóa học chưa mở cổng sau {SERVICE_PORT_WAIT:.0f} giây.", file=sys.stderr)
-                return
+                return False
             time.sleep(0.2)
         self.hub = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)], cwd=state, env=env
         )
+        return True
 
     @property
     def pids(self) -> frozenset[int]:
@@ -376,7 +379,8 @@ def run(course: Course, port: int, book: Path | None = None) -> int:
     print(f"Khóa học trực tuyến: http://127.0.0.1:{port}/  (Ctrl+C để dừng)", flush=True)
     parts = Parts()
     try:
-        parts.start(course, port, book)
+        if not parts.start(course, port, book):
+            return 1
         accounts.start_background()
         ticks = 0
         while (ended := parts.ended()) is None:
