@@ -149,6 +149,7 @@ def test_the_roster_takes_trainer_rights_and_sign_in_away(tmp_path, course):
     assert sync_roster(course).restored == ["ls-0002"]
 
 
+@pytest.mark.slow  # four `canhgiac` processes
 def test_accounts_go_where_the_hubs_own_configuration_says(tmp_path, course, monkeypatch):
     """Does `canhgiac hub accounts` write into the database of the operator's hub file ($CANHGIAC_HUB_CONFIG),
     and does a missing file stop it, and `hub run`, with a Vietnamese reason and exit code 2?"""

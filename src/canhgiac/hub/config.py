@@ -10,7 +10,7 @@ environment (set by `canhgiac hub run`, or by an operator's unit):
     CANHGIAC_HUB_API_PORT       the hub's own port behind the proxy (default 8081)
     CANHGIAC_PROXY_API_PORT     the proxy's API port (default 8001)
     CANHGIAC_SERVICE_PORT       the course service's port (default 10101)
-    CANHGIAC_SERVICE_EXTERNAL   1: the service is started by the operator, not by the hub
+    CANHGIAC_SERVICE_EXTERNAL   1: the service is started by the operator or `canhgiac hub run`, not by the hub
     CANHGIAC_SERVICE_API_TOKEN  the service's hub token (with CANHGIAC_SERVICE_EXTERNAL)
     CANHGIAC_HUB_DB_URL         the hub's database (default SQLite in <course>/hub/)
     CANHGIAC_HUB_CONFIG         an operator's jupyterhub_config.py, loaded last: it overrides any of this
