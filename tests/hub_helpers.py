@@ -77,8 +77,11 @@ def make_accounts(course: Path, out: Path) -> dict[str, str]:
     return read_accounts(out)
 
 
-def launch_hub_run(course: Path, book: Path, port: int, log: Path) -> subprocess.Popen:
-    """`canhgiac hub run --course --port --book` in a process group of its own, its output in `log`."""
+def launch_hub_run(
+    course: Path, book: Path, port: int, log: Path, hub_config: Path | None = None
+) -> subprocess.Popen:
+    """`canhgiac hub run --course --port --book` in a process group of its own, its output in `log`;
+    with an operator's `jupyterhub_config.py` (CANHGIAC_HUB_CONFIG) when given."""
     return subprocess.Popen(
         [
             str(BIN / "canhgiac"),
@@ -93,7 +96,7 @@ def launch_hub_run(course: Path, book: Path, port: int, log: Path) -> subprocess
         ],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        env=tool_env(),
+        env=tool_env({**os.environ, "CANHGIAC_HUB_CONFIG": str(hub_config)} if hub_config else None),
         start_new_session=True,  # its own group: stopped as Ctrl+C would stop it, and nothing else
     )
 
@@ -153,7 +156,9 @@ def stop_hub_run(process: subprocess.Popen, log: Path, within: float = 60.0) -> 
     return code, seconds
 
 
-def start_hub(course: Path, book: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) -> Hub:
+def start_hub(
+    course: Path, book: Path, folder: Path, trainer: tuple[str, ...] = TRAINER, hub_config: Path | None = None
+) -> Hub:
     """`canhgiac hub accounts` for the course (with `trainer` added), then `canhgiac hub run`, healthy.
 
     The one way the tests (tests/test_hub.py, tests/test_deploy_server.py) and benchmarks/hosted.py
@@ -164,7 +169,7 @@ def start_hub(course: Path, book: Path, folder: Path, trainer: tuple[str, ...] =
     passwords = make_accounts(course, accounts)
     port = free_port()
     log = folder / "hub.log"
-    process = launch_hub_run(course, book, port, log)
+    process = launch_hub_run(course, book, port, log, hub_config)
     hub = Hub(f"http://127.0.0.1:{port}", course, passwords, accounts, process, log)
     wait_until_healthy(process, hub.url, log)
     return hub
