@@ -371,6 +371,7 @@ def run(course: Course, port: int, book: Path | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     override_file()  # a mistyped $CANHGIAC_HUB_CONFIG: DataError (exit 2), nothing started
+    book = book.resolve() if book else None  # the parts run in other folders
     check_book(book)
     become_subreaper()
     accounts = Accounts(course)
