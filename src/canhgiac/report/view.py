@@ -96,7 +96,8 @@ def chosen(
 FORM_CSS = """
 form.loc { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: flex-end; margin: 1rem 0;
            padding: 0.75rem; background: #eef4fa; border-radius: 6px; }
-form.loc label { display: flex; flex-direction: column; font-weight: bold; flex: 1 1 14rem; min-width: 0; }
+form.loc .field { display: flex; flex-direction: column; flex: 1 1 14rem; min-width: 0; }
+form.loc label { font-weight: bold; }
 form.loc select { font: inherit; padding: 0.5rem; min-height: 2.75rem; max-width: 100%; margin-top: 0.25rem; }
 form.loc button { font: inherit; font-weight: bold; padding: 0.6rem 1.4rem; min-height: 2.75rem;
                   border: 0; border-radius: 6px; background: #0072B2; color: #fff; }
@@ -110,7 +111,10 @@ def _select(name: str, label: str, options: list[tuple[str, str]], value: str | 
     for key, text in options:
         mark = " selected" if key == value else ""
         items.append(f'<option value="{escape(key)}"{mark}>{escape(text)}</option>')
-    return f'<label>{escape(label)}<select name="{name}">{"".join(items)}</select></label>'
+    return (
+        f'<div class="field"><label for="loc-{name}">{escape(label)}</label>'
+        f'<select id="loc-{name}" name="{name}">{"".join(items)}</select></div>'
+    )
 
 
 def view_html(

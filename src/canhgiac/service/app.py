@@ -289,7 +289,7 @@ class SubmissionsHandler(Base):
         data["learner"] = entry.id
         digest = hashlib.sha256(body).hexdigest()
         outcome = await self.state.run(
-            self._land, entry.id, assignment, data, ident or digest[:32], received_at
+            land, self.state, entry, assignment, data, ident or digest[:32], received_at
         )
         if isinstance(outcome, str):
             raise Refusal(400, f"Bài nộp không hợp lệ: {outcome}.")
@@ -298,30 +298,36 @@ class SubmissionsHandler(Base):
             receipt = await self.state.run(receipts.save, self.state.engine, receipt)
         self.json(receipt.public(), 201)
 
-    def _land(self, learner: str, assignment: str, data: dict, ident: str, received_at: datetime):
-        """Store the attempt as `canhgiac collect` stores a book page's file; its time, or the refusal's reason."""
-        raw = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        item = Received(
-            origin=f"khoa-hoc:{learner}:{ident}",
-            names=(f"{learner}_{assignment}",),
-            group=f"khoa-hoc:{ident}",
-            suffix=".json",
-            data=raw,
-            modified=received_at,
+
+def land(state: State, entry: Learner, assignment: str, data: dict, ident: str, received_at: datetime):
+    """Store the attempt as `canhgiac collect` stores a book page's file; its time, or the refusal's reason.
+
+    In the thread pool.  collect's own landing, told what the service already
+    knows (the released quizzes, the signed-in learner), then the grading request.
+    """
+    learner = entry.id
+    raw = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    item = Received(
+        origin=f"khoa-hoc:{learner}:{ident}",
+        names=(f"{learner}_{assignment}",),
+        group=f"khoa-hoc:{ident}",
+        suffix=".json",
+        data=raw,
+        modified=received_at,
+    )
+    with state.landing:
+        result = collect_received(
+            state.course,
+            [item],
+            quizzes=state.quizzes(),
+            learners={learner: entry.full_name},
+            graded=graded_of(state.engine, learner),
         )
-        with self.state.landing:
-            result = collect_received(
-                self.state.course,
-                [item],
-                quizzes=self.state.quizzes(),
-                learners={learner: self.entry.full_name},
-                graded=graded_of(self.state.engine, learner),
-            )
-        if result.refused:
-            return result.refused[0].reason
-        stored = (result.collected or result.duplicates)[0]
-        work.request_grading(self.state.engine, learner, assignment)
-        return stored.submitted_at
+    if result.refused:
+        return result.refused[0].reason
+    stored = (result.collected or result.duplicates)[0]
+    work.request_grading(state.engine, learner, assignment)
+    return stored.submitted_at
 
 
 def graded_of(engine, learner: str) -> set:
