@@ -25,8 +25,9 @@ LOADS  steady: --steady submissions one after the other (as 1 a second: each
        seconds, served by the service's pool of 4 threads (one landing at a
        time, as in the service): time from arrival to stored, queueing included.
 
-RESULT  p50/p95/max per contender and load, the ratios old/new, and what one
-       roster read costs (the old way paid it on the IO loop every 30 s).
+RESULT  p50/p95/max per contender and load, the ratios old/new, what one
+       roster read costs (the old way paid it on the IO loop every 30 s), and
+       the work of GET api/results (polled every second while "đang chấm").
 
 Run: .venv/bin/python benchmarks/submit.py [--learners 20000] [--steady 30] [--burst 100] [--window 10]
 """
@@ -50,7 +51,7 @@ from canhgiac.collect import Received, collect_received
 from canhgiac.course import Course
 from canhgiac.course import queue as work
 from canhgiac.roster import load_learners
-from canhgiac.service.app import State, land
+from canhgiac.service.app import State, land, learner_results
 
 
 def make_course(folder: Path, n: int) -> tuple[Course, list[str]]:
@@ -163,6 +164,15 @@ def run(n: int, steady: int, burst: int, window: float, log) -> dict:
             result[f"{name}_burst"] = summary(times)
             log(f"  {name} burst: {result[f'{name}_burst']}")
         pool.shutdown()
+        # What the quiz page asks every second while "đang chấm": one learner's results.
+        polled = learners[0]  # the first to hand in: one stored attempt
+        times = []
+        for _ in range(50):
+            t = time.perf_counter()
+            state.person(polled.lower())
+            assert learner_results(state, polled)
+            times.append(time.perf_counter() - t)
+        result["results_poll"] = summary(times)
         state.close()
         state.engine.dispose()
     return result
@@ -188,6 +198,11 @@ def print_table(r: dict) -> None:
     markdown_table(rows)
     print(
         f"\nOne read of the whole roster (old: on the IO loop, every 30 s): {1000 * r['roster_read']:.0f} ms"
+    )
+    p = r["results_poll"]
+    print(
+        f"GET api/results' work (the person, cached, and their results), {p['n']} polls: "
+        f"p50 {1000 * p['p50']:.1f} ms, p95 {1000 * p['p95']:.1f} ms"
     )
 
 

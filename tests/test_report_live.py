@@ -8,6 +8,7 @@ rows of the chosen learners.
 """
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -69,7 +70,9 @@ def test_the_last_report_is_served_while_the_next_is_built(course, tmp_path, mon
         finally:
             report.close()
 
-    asyncio.run(scenario())
+    # In a thread of its own: a browser test before this one may leave an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, scenario()).result()
 
 
 def test_a_filtered_view_holds_the_reports_rows_of_its_learners(course):
