@@ -7,7 +7,8 @@ answering learners meanwhile, so:
 
 - the report is built in a process of its own (a thread would hold Python's
   lock against the requests of the learners handing in), with
-  `canhgiac report`'s own `write_report`, into a new folder each time;
+  `canhgiac report`'s own `write_report`, into a new folder each time; the
+  process starts with the service and imports what it needs at once;
 - every request is answered from the last report built; only the very first
   one waits for a build;
 - a request looks (at most every CHECK_EVERY seconds) whether the gradebook
@@ -28,7 +29,9 @@ import asyncio
 import gzip
 import logging
 import multiprocessing
+import os
 import shutil
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -119,6 +122,24 @@ def build(course: Course, folder: Path, made: str) -> CourseData:
     return data
 
 
+def warm() -> None:
+    """In the builder process, when the service starts: the imports, so that the first report waits only for itself.
+
+    And a watch: the builder ends with the service, even one killed outright (SIGKILL, a failed
+    start), which never told it to stop.
+    """
+    import canhgiac.report.write  # noqa: F401  (matplotlib, openpyxl, the course's reading)
+
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, name="khoa-hoc-builder-watch", daemon=True).start()
+
+
 def workbook(course: Course, data: CourseData, folder: Path) -> None:
     """In the builder process: the report's workbook, from the figures of the page."""
     from canhgiac.report.write import write_workbook
@@ -138,6 +159,7 @@ class LiveReport:
         self._workbooks: dict[Path, asyncio.Future] = {}
         shutil.rmtree(root, ignore_errors=True)  # a previous run's reports: read afresh
         root.mkdir(parents=True, exist_ok=True)
+        self._builder().submit(warm)
 
     def _builder(self) -> ProcessPoolExecutor:
         if self._pool is None:
