@@ -168,7 +168,7 @@ def test_the_course_service_is_registered_where_its_deployment_listens():
 
 
 def test_course_service_and_graders_run_several_replicas_with_health_probes():
-    """Do the course service and the graders run as several replicas, the service with probes on its health URL?"""
+    """Do the course service and the graders run as several replicas, each with probes on its health URL?"""
     deployments = by_kind("Deployment")
     service, graders = deployments[SERVICE], deployments["canhgiac-graders"]
     assert service["spec"]["replicas"] >= 2 and graders["spec"]["replicas"] >= 2
@@ -177,7 +177,14 @@ def test_course_service_and_graders_run_several_replicas_with_health_probes():
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == HEALTH
         assert container[probe]["httpGet"]["port"] in ("http", 8000)
-    assert containers(graders)[0]["command"][:3] == ["canhgiac", "hub", "graders"]
+    grader = containers(graders)[0]
+    assert grader["command"][:3] == ["canhgiac", "hub", "graders"]
+    # The graders' /health is on the port their command opens with --health-port, named in ports.
+    health_port = int(grader["command"][grader["command"].index("--health-port") + 1])
+    ports = {p["name"]: p["containerPort"] for p in grader["ports"]}
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert grader[probe]["httpGet"]["path"] == "/health"
+        assert ports.get(grader[probe]["httpGet"]["port"], grader[probe]["httpGet"]["port"]) == health_port
     assert by_kind("PodDisruptionBudget")[SERVICE]["spec"]["minAvailable"] < service["spec"]["replicas"]
 
 

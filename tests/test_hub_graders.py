@@ -146,3 +146,66 @@ def test_two_graders_grade_every_attempt_once_and_a_killed_one_loses_nothing(cou
     # Every request done, and no claim left behind by the grader that stopped on Ctrl+C.
     assert len(queue) == len(LEARNERS)
     assert all(row.claimed_by is None and row.done_at == row.requested_at for row in queue)
+
+
+def test_on_postgresql_a_request_wakes_a_waiting_grader_at_once(course, tmp_path):
+    """On PostgreSQL, does a grading request wake a grader that would otherwise look for work only
+    every 60 s (LISTEN/NOTIFY), so the attempt is graded within seconds?"""
+    import urllib.error
+    import urllib.request
+
+    log = tmp_path / "grader.log"
+    grader = subprocess.Popen(
+        [
+            str(BIN / "canhgiac"),
+            *("hub", "graders", "--course", str(course.root), "--jobs", "1", "--poll", "60"),
+            *("--health-port", "0", "--health-host", "127.0.0.1"),
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=tool_env(),
+        cwd=course.root,
+        start_new_session=True,
+    )
+
+    def healthy() -> bool:
+        port = next((line["health"] for line in log_lines(log) if "health" in line), None)
+        if port is None:
+            return False
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    engine = create_engine(course.db_url)
+    try:
+        deadline = time.monotonic() + 180
+        while not healthy():
+            assert time.monotonic() < deadline and grader.poll() is None, log.read_text()
+            time.sleep(0.3)
+        time.sleep(2)  # past its first look at the queue: now it waits up to 60 s
+        learner = ROSTER[6][0]
+        answers, deserved = answers_for("all", "final")
+        moment = datetime(2026, 12, 1, 9, 0)
+        data = book_file(learner, "final", answers, moment).encode()
+        item = Received(f"test:{learner}", (f"{learner}_final",), f"test:{learner}", ".json", data, moment)
+        assert collect_received(course, [item]).collected
+        asked = time.monotonic()
+        work.request_grading(engine, learner, "final")
+        while True:
+            with engine.connect() as conn:
+                score = conn.execute(
+                    select(attempt_table.c.score).where(
+                        attempt_table.c.learner_id == learner, attempt_table.c.assignment == "final"
+                    )
+                ).scalar()
+            if score is not None:
+                break
+            assert time.monotonic() - asked < 40, "not woken up: " + log.read_text()[-2000:]
+            time.sleep(0.2)
+        assert score == sum(deserved.values())
+    finally:
+        grader.send_signal(signal.SIGINT)
+        grader.wait(180)
+        engine.dispose()

@@ -303,11 +303,24 @@ def _hub_service(args: argparse.Namespace) -> int:
 
 
 def _hub_graders(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
     from canhgiac.course import resolve_course
     from canhgiac.hub.graders import Grader, GraderSettings
 
-    settings = GraderSettings(jobs=args.jobs or 2, lease_seconds=args.lease, poll_seconds=args.poll)
-    Grader(resolve_course(args.course).require_exists(), settings).run()
+    settings = GraderSettings(
+        jobs=args.jobs or 2,
+        lease_seconds=args.lease,
+        poll_seconds=args.poll,
+        health_port=args.health_port,
+        health_host=args.health_host,
+    )
+    grader = Grader(resolve_course(args.course).require_exists(), settings)
+    if threading.current_thread() is threading.main_thread():
+        # A service manager's stop (systemd, Kubernetes) as Ctrl+C: the claims are let go at once.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    grader.run()
     return 0
 
 
@@ -524,9 +537,21 @@ def build_parser() -> argparse.ArgumentParser:
     graders.add_argument(
         "--poll",
         type=float,
-        default=1.0,
+        default=0.5,
         metavar="GIÂY",
-        help="khoảng chờ giữa hai lần tìm việc (mặc định 1)",
+        help="khoảng chờ giữa hai lần tìm việc khi rảnh (mặc định 0,5; với PostgreSQL bộ chấm còn được báo ngay)",
+    )
+    graders.add_argument(
+        "--health-port",
+        type=int,
+        metavar="CỔNG",
+        help="mở GET /health ở cổng này: 200 khi sổ điểm trả lời và các tiến trình chấm đang chạy, 503 nếu không",
+    )
+    graders.add_argument(
+        "--health-host",
+        default="0.0.0.0",
+        metavar="ĐỊA_CHỈ",
+        help="địa chỉ nghe của /health (mặc định mọi giao diện, cho probe của Kubernetes)",
     )
     _course_arg(graders)
     graders.set_defaults(func=_hub_graders)

@@ -25,11 +25,21 @@ wrote are ever deleted: those in the manifest, and `<id>.pdf` named after a
 learner of the course (a folder written before the manifest, or a run cut
 short); for those the date of first issue is read back from the PDF, which
 stores it as its creation date.  Any other file in DIR is left alone.
+
+The hosted graders call `write_certificate` for one learner as soon as their
+final test is graded: the same certificate, written without reading the
+whole course or rewriting the folder.
 """
 
 from canhgiac.certificates.pdf import Certificate, certificate_pdf
 from canhgiac.certificates.settings import CertificateSettings, CertificateSettingsMissing
-from canhgiac.certificates.write import MANIFEST, Issued, write_certificates
+from canhgiac.certificates.write import (
+    MANIFEST,
+    Issued,
+    LearnerCertificate,
+    write_certificate,
+    write_certificates,
+)
 
 __all__ = [
     "MANIFEST",
@@ -37,6 +47,8 @@ __all__ = [
     "CertificateSettings",
     "CertificateSettingsMissing",
     "Issued",
+    "LearnerCertificate",
     "certificate_pdf",
+    "write_certificate",
     "write_certificates",
 ]

@@ -186,3 +186,55 @@ def write_certificates(course: Course, out: Path, issued: date | None = None, dr
         )
         _write(out / MANIFEST, (text + "\n").encode("utf-8"), len(files))
     return Issued(out, files, new, updated, unchanged, removed, not_passed=len(data.learners) - len(files))
+
+
+@dataclass(frozen=True)
+class LearnerCertificate:
+    learner_id: str
+    path: Path | None  # the certificate now in the folder; None: the learner does not pass
+    change: str  # "new", "updated", "unchanged", "removed" or "none"
+
+
+def write_certificate(course: Course, out: Path, learner_id: str) -> LearnerCertificate:
+    """Bring one learner's certificate in `out` up to date: what `write_certificates` does for them alone.
+
+    For the hosted graders, right after a learner's final test is graded: the
+    learner's rows are read, never the whole course, and no other file is
+    touched.  The certificate is dated by its first issue (the manifest's
+    entry, else the date stored in the PDF already there), else today; it is
+    deleted when the learner no longer passes.  The manifest is left as it is
+    (several graders on several machines may write certificates at the same
+    time, and the manifest is one file): the date a certificate carries is in
+    the PDF, and the next `canhgiac certificates` run writes the manifest anew.
+    """
+    from canhgiac.course.read import read_learner
+
+    _ = course.rules
+    require_complete(course.settings(CertificateSettings), course.root / CONFIG_FILE)
+    if not _plain_name(learner_id):
+        raise DataError(f"{learner_id!r}: không phải mã học viên dùng làm tên tệp được.")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out}: đã có một tệp tên này; cần một thư mục.")
+    data = read_learner(course, learner_id)
+    path = out / f"{learner_id}.pdf"
+    passing = bool(data.learners) and statuses(data, course.rules)[learner_id].passed
+    if not passing:
+        ours = learner_id in read_manifest(out) or bool(data.learners)
+        if ours and (path.is_file() or path.is_symlink()):
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise DataError(
+                    f"{path}: không xóa được giấy của người không còn đạt ({exc.strerror or exc})."
+                ) from None
+            return LearnerCertificate(learner_id, None, "removed")
+        return LearnerCertificate(learner_id, None, "none")
+    first = _first_issue(read_manifest(out).get(learner_id), path)
+    (cert,) = certificates_for(data, course, first or today(course.rules.tz))
+    pdf = certificate_pdf(cert)
+    existing = path.read_bytes() if path.is_file() else None
+    if existing == pdf:
+        return LearnerCertificate(learner_id, path, "unchanged")
+    _write(path, pdf, 0)
+    return LearnerCertificate(learner_id, path, "new" if existing is None else "updated")

@@ -17,6 +17,10 @@ quiz in one folder (submitted/<learner>/<assignment>/).
   are recorded, canhgiac.grade.record, so nothing is lost or counted twice).
 - A request that arrives while a row is being graded leaves the row wanted
   again after the grader marks what it saw as done.
+- On PostgreSQL a request also sends NOTIFY on CHANNEL: a grader waiting for
+  work LISTENs and claims at once instead of at its next poll.
+- A batch `canhgiac grade` holds the rows of what it grades (`hold`), so it
+  and the hosted graders never grade one learner's quiz at the same time.
 
 A grading that failed is kept in canhgiac_grading_failure, for the learner's
 results ("loi") and the trainer, until a later grading of that attempt succeeds.
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, String, Table, Text, and_, or_, select, update
+from sqlalchemy import Column, DateTime, String, Table, Text, and_, case, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -45,6 +49,10 @@ queue = Table(
     Column("claimed_by", String(256), nullable=True),
     Column("lease_until", DateTime, nullable=True),
 )
+
+# The PostgreSQL channel on which a grading request wakes the graders up (LISTEN/NOTIFY); SQLite
+# has none, and its graders poll.
+CHANNEL = "canhgiac_grading"
 
 failure = Table(
     "canhgiac_grading_failure",
@@ -73,6 +81,12 @@ class Claim:
     requested_at: datetime
 
 
+def _notify(conn: Connection) -> None:
+    """On PostgreSQL, wake the graders up (they LISTEN): sent when the transaction commits."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"NOTIFY {CHANNEL}"))
+
+
 def request_grading(engine: Engine, learner: str, assignment: str) -> None:
     """Ask for a learner's quiz to be graded (again): its new attempts will be."""
     moment = now()
@@ -83,12 +97,14 @@ def request_grading(engine: Engine, learner: str, assignment: str) -> None:
             .values(requested_at=moment)
         ).rowcount
         if changed:
+            _notify(conn)
             return
     try:
         with engine.begin() as conn:
             conn.execute(
                 queue.insert().values(learner_id=learner, assignment=assignment, requested_at=moment)
             )
+            _notify(conn)
     except IntegrityError:  # another request inserted it meanwhile
         with engine.begin() as conn:
             conn.execute(
@@ -96,6 +112,7 @@ def request_grading(engine: Engine, learner: str, assignment: str) -> None:
                 .where(queue.c.learner_id == learner, queue.c.assignment == assignment)
                 .values(requested_at=moment)
             )
+            _notify(conn)
 
 
 def _wanted(moment: datetime):
@@ -128,6 +145,70 @@ def claim(engine: Engine, grader: str, lease: timedelta, limit: int) -> list[Cla
             if taken == 1:
                 claims.append(Claim(learner, assignment, requested_at))
     return claims
+
+
+def _insert_missing(conn: Connection, keys: list[tuple[str, str]], moment: datetime) -> None:
+    """A queue row for each key that has none, wanted (INSERT ... ON CONFLICT DO NOTHING)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the course runs on SQLite or PostgreSQL
+        raise NotImplementedError(conn.dialect.name)
+    rows = [
+        {"learner_id": learner, "assignment": assignment, "requested_at": moment}
+        for learner, assignment in keys
+    ]
+    conn.execute(insert(queue).on_conflict_do_nothing(), rows)
+
+
+def hold(
+    engine: Engine,
+    grader: str,
+    keys: list[tuple[str, str]],
+    lease: timedelta,
+    chunk: int = 500,
+    dead: str | None = None,
+) -> tuple[list[Claim], list[tuple[str, str]]]:
+    """Take the lease of each of these learners' quizzes that nobody holds (a batch `canhgiac grade`).
+
+    Whether or not they were asked for: the batch grades what it found in the
+    course folder.  Returns (the claims held, the keys another grader holds);
+    the holder grades those, and `finish` marks what it saw as done as a
+    claim does.  `chunk` keys per transaction.  `dead`: a prefix of holders known
+    to be gone, whose leases are taken over at once (a batch run killed before
+    this one, which holds the course's lock file now).
+    """
+    held: list[Claim] = []
+    busy: list[tuple[str, str]] = []
+    for start in range(0, len(keys), chunk):
+        part = sorted(set(keys[start : start + chunk]))
+        moment = now()
+        with engine.begin() as conn:
+            _insert_missing(conn, part, moment)
+            free = or_(queue.c.lease_until.is_(None), queue.c.lease_until < moment)
+            if dead is not None:
+                free = or_(free, queue.c.claimed_by.startswith(dead, autoescape=True))
+            for learner, assignment in part:
+                row = conn.execute(
+                    update(queue)
+                    .where(queue.c.learner_id == learner, queue.c.assignment == assignment, free)
+                    # Asked for now, so that if this run is killed, the lease runs out and a
+                    # hosted grader grades what it had not finished.
+                    .values(
+                        claimed_by=grader,
+                        lease_until=moment + lease,
+                        requested_at=case(
+                            (queue.c.requested_at > moment, queue.c.requested_at), else_=moment
+                        ),
+                    )
+                    .returning(queue.c.requested_at)
+                ).first()
+                if row is None:
+                    busy.append((learner, assignment))
+                else:
+                    held.append(Claim(learner, assignment, row.requested_at))
+    return held, busy
 
 
 def renew(engine: Engine, grader: str, lease: timedelta) -> int:

@@ -87,15 +87,22 @@ def _graded_cells():
     )
 
 
-def _nbgrader_attempts() -> Select:
-    """One row per submission in nbgrader's gradebook (the latest of each learner and quiz), with its total."""
-    totals = (
-        select(submitted_notebook.c.assignment_id.label("key"), func.sum(grade_score()).label("score"))
-        .select_from(submitted_notebook.join(grade, grade.c.notebook_id == submitted_notebook.c.id))
-        .group_by(submitted_notebook.c.assignment_id)
-        .subquery()
-    )
-    return select(
+def _nbgrader_attempts(learner: str | None = None) -> Select:
+    """One row per submission in nbgrader's gradebook (the latest of each learner and quiz), with its total.
+
+    `learner`: that learner's only (read by the database from its indexes, not the whole gradebook).
+    """
+    totals = select(
+        submitted_notebook.c.assignment_id.label("key"), func.sum(grade_score()).label("score")
+    ).select_from(submitted_notebook.join(grade, grade.c.notebook_id == submitted_notebook.c.id))
+    if learner is not None:
+        totals = totals.where(
+            submitted_notebook.c.assignment_id.in_(
+                select(submitted_assignment.c.id).where(submitted_assignment.c.student_id == learner)
+            )
+        )
+    totals = totals.group_by(submitted_notebook.c.assignment_id).subquery()
+    query = select(
         literal("nb", String).label("src"),
         submitted_assignment.c.id.label("key"),
         submitted_assignment.c.student_id.label("learner_id"),
@@ -108,6 +115,7 @@ def _nbgrader_attempts() -> Select:
             assignment, assignment.c.id == submitted_assignment.c.assignment_id
         ).outerjoin(totals, totals.c.key == submitted_assignment.c.id)
     )
+    return query if learner is None else query.where(submitted_assignment.c.student_id == learner)
 
 
 def _nbgrader_grades() -> Select:
@@ -123,10 +131,10 @@ def _nbgrader_grades() -> Select:
     ).select_from(grade.join(submitted_notebook, submitted_notebook.c.id == grade.c.notebook_id))
 
 
-def _kept_attempts() -> Select:
-    """Every attempt that `canhgiac grade` kept (canhgiac_attempt)."""
+def _kept_attempts(learner: str | None = None) -> Select:
+    """Every attempt that `canhgiac grade` kept (canhgiac_attempt); `learner`: theirs only."""
     a = attempt_table
-    return select(
+    query = select(
         literal("cg", String).label("src"),
         cast(a.c.id, String).label("key"),
         a.c.learner_id,
@@ -135,6 +143,7 @@ def _kept_attempts() -> Select:
         cast(a.c.score, Float).label("score"),
         cast(a.c.max_score, Float).label("max_score"),
     )
+    return query if learner is None else query.where(a.c.learner_id == learner)
 
 
 def _kept_grades() -> Select:
@@ -152,12 +161,15 @@ def _kept_grades() -> Select:
 COUNTING_COLUMNS = ("src", "key", "learner_id", "quiz", "score", "max_score")
 
 
-def counting_attempts(best: bool, with_kept: bool):
-    """(attempts, grades) subqueries: the attempt that counts for each learner and quiz, and all grades."""
-    attempts, grades = _nbgrader_attempts(), _nbgrader_grades()
+def counting_attempts(best: bool, with_kept: bool, learner: str | None = None):
+    """(attempts, grades) subqueries: the attempt that counts for each learner and quiz, and all grades.
+
+    `learner`: the attempts of that learner only.
+    """
+    attempts, grades = _nbgrader_attempts(learner), _nbgrader_grades()
     if not (best and with_kept):
         return attempts.subquery("counting"), grades.subquery("grades")
-    every = attempts.union_all(_kept_attempts()).subquery("every")
+    every = attempts.union_all(_kept_attempts(learner)).subquery("every")
     ranked = select(
         every,
         func.row_number()
@@ -449,3 +461,60 @@ def _read(conn, tables, released, rules, texts, bank_points) -> CourseData:
         question_texts=texts,
         time_notes=time_notes(conn, tables, rules.attempt == "best"),
     )
+
+
+def read_learner(course: Course, learner_id: str) -> CourseData:
+    """One learner's part of `read_course`: their roster row and the counting attempt of each quiz.
+
+    What the hosted graders need to issue that learner's certificate once their
+    final test is graded: a few queries filtered by the learner, whatever the
+    size of the course (no per-question sums, notes or reviews).
+    """
+    rules = course.rules
+    final = rules.final_assignment
+    released = course.released_assignments() if course.folder("release").is_dir() else []
+    if not _has_database(course.db_url):
+        return CourseData(final=final, has_gradebook=False)
+    engine = create_engine(course.db_url, future=True)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            if "student" not in tables:
+                return CourseData(final=final, has_gradebook=False)
+            quizzes, _ = _quizzes(conn, released, final, _bank(course)[1])
+            quiz_max = {q.name: q.max_score for q in quizzes}
+            learner = None
+            if learner_table.name in tables:
+                row = (
+                    conn.execute(select(learner_table).where(learner_table.c.id == learner_id))
+                    .mappings()
+                    .first()
+                )
+                if row is not None:
+                    agency, commune = _place(row["agency"], row["commune"], True)
+                    learner = Learner(row["id"], row["full_name"], agency, commune, row["email"] or "")
+            if learner is None:
+                found = conn.execute(
+                    select(student.c.first_name, student.c.last_name, student.c.email).where(
+                        student.c.id == learner_id
+                    )
+                ).first()
+                if found is None:
+                    return CourseData(quizzes=tuple(quizzes), final=final)
+                first, last, email = found
+                name = " ".join(part for part in (last, first) if part) or learner_id
+                agency, commune = _place(None, None, False)
+                learner = Learner(learner_id, name, agency, commune, email or "", in_roster=False)
+            with_kept = attempt_table.name in tables and attempt_grade_table.name in tables
+            counting, _ = counting_attempts(rules.attempt == "best", with_kept, learner_id)
+            results = {}
+            for quiz, score, max_score in conn.execute(
+                select(counting.c.quiz, counting.c.score, counting.c.max_score).where(
+                    counting.c.learner_id == learner_id
+                )
+            ):
+                max_score = quiz_max.get(quiz) if max_score is None else max_score
+                results[quiz] = Result(float(score or 0.0), float(max_score or 0.0))
+    finally:
+        engine.dispose()
+    return CourseData(learners=(learner,), quizzes=tuple(quizzes), results={learner_id: results}, final=final)

@@ -28,6 +28,12 @@ serial `nbgrader autograde`.  What is added:
   graded again at the next run; a tampered notebook (grading cells edited or
   deleted, which nbgrader restores) is graded and listed as needing a look.
 
+- Beside the hosted graders.  A run takes, through the course's grading
+  queue (canhgiac.course.queue), the lease of each learner's quiz it grades
+  and leaves alone the ones a hosted grader (`canhgiac hub graders`) holds,
+  saying which.  The hosted graders use the same GradingSession, kept open
+  for as long as they run.
+
 Settings (jobs, timeouts, retries) are GradeSettings, in nbgrader_config.py.
 """
 

@@ -9,7 +9,7 @@ quiz, ends with the latest, as after a submission through the exchange.
 """
 
 import os
-from collections.abc import Set
+from collections.abc import Iterable, Set
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -74,7 +74,7 @@ def bring_to_submitted(root: Path, target: Attempt, graded: Set[AttemptKey]) -> 
     return move(root, target, SUBMITTED)
 
 
-def pin_untimed(root: Path, check) -> list[Attempt]:
+def pin_untimed(root: Path, check, keys: Iterable[Key] | None = None) -> list[Attempt]:
     """Give each attempt without timestamp.txt (put in submitted/ by hand) the time of its folder, in the file.
 
     nbgrader allows such a submission and grades it; its time is then the
@@ -83,9 +83,10 @@ def pin_untimed(root: Path, check) -> list[Attempt]:
     another attempt of the learner has that very time (two attempts are never
     taken for one).  `check(attempt)` raises for a folder that must not be
     written to (a link out of the course); such an attempt is left as it is.
+    `keys`: only these learners' quizzes (the hosted graders' claims), else the whole course.
     """
     pinned = []
-    for learner, assignment in sorted(learners_and_assignments(root)):
+    for learner, assignment in sorted(learners_and_assignments(root) if keys is None else keys):
         attempts = find_attempts(root, learner, assignment)
         for attempt in attempts:
             if read_timestamp(attempt.folder) is not None or (attempt.folder / TIMESTAMP_FILE).exists():

@@ -32,22 +32,26 @@ class QuestionScore:
     needs_manual_grade: bool
 
 
-def graded_keys(gradebook: Gradebook) -> set[AttemptKey]:
-    """The key (learner, assignment, time) of every attempt already recorded."""
-    rows = gradebook.db.execute(
-        select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.submitted_at)
-    )
-    return {AttemptKey(*row) for row in rows}
+def graded_keys(gradebook: Gradebook, key: tuple[str, str] | None = None) -> set[AttemptKey]:
+    """The key (learner, assignment, time) of every attempt already recorded (of one learner's quiz: `key`)."""
+    query = select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.submitted_at)
+    if key is not None:
+        query = query.where(attempt_table.c.learner_id == key[0], attempt_table.c.assignment == key[1])
+    return {AttemptKey(*row) for row in gradebook.db.execute(query)}
 
 
-def gradebook_times(gradebook: Gradebook) -> dict[tuple[str, str], datetime | None]:
-    """The time of the submission nbgrader's gradebook holds, by (learner, assignment)."""
-    rows = gradebook.db.execute(
+def gradebook_times(
+    gradebook: Gradebook, key: tuple[str, str] | None = None
+) -> dict[tuple[str, str], datetime | None]:
+    """The time of the submission nbgrader's gradebook holds, by (learner, assignment) (of `key` only)."""
+    query = (
         select(Student.id, Assignment.name, SubmittedAssignment.timestamp)
         .join(SubmittedAssignment, SubmittedAssignment.student_id == Student.id)
         .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
     )
-    return {(learner, assignment): when for learner, assignment, when in rows}
+    if key is not None:
+        query = query.where(Student.id == key[0], Assignment.name == key[1])
+    return {(learner, assignment): when for learner, assignment, when in gradebook.db.execute(query)}
 
 
 def question_scores(

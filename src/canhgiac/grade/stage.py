@@ -5,6 +5,10 @@ each attempt is graded from a folder made for it (its "stage", which
 nbgrader's autograde reads as the submission):
 
     .canhgiac-grading/<grader>/<learner>/<assignment>/
+
+(<grader>: the grading process, named after its run, so that several runs on
+one course folder, a batch `canhgiac grade` beside hosted graders on other
+machines, never share a stage)
         quiz.ipynb       the course's release/<assignment>/quiz.ipynb, byte for byte
         answers.json     the learner's, copied as data (a regular file, bounded; never a link)
         timestamp.txt    the attempt's time
@@ -96,7 +100,7 @@ def _extras(folder: Path, known: set[str]) -> list[str]:
     return extras
 
 
-def stage(root: Path, attempt: Attempt, grader: int) -> Staged:
+def stage(root: Path, attempt: Attempt, grader: str) -> Staged:
     """Make the folder nbgrader grades for `attempt`; Refused (with the reason) when it cannot be graded."""
     check_place(root, attempt)
     release = _release_notebooks(root, attempt.assignment)
@@ -126,5 +130,28 @@ def stage(root: Path, attempt: Attempt, grader: int) -> Staged:
     return staged
 
 
-def unstage(root: Path, grader: int) -> None:
+def unstage(root: Path, grader: str) -> None:
     shutil.rmtree(root / STAGE_FOLDER / str(grader), ignore_errors=True)
+
+
+def remove_stages(root: Path, prefix: str, older_than: float = 3600.0) -> None:
+    """Remove this run's stages (`prefix`*), and those a killed run left (untouched for `older_than` s).
+
+    Another run's stage in use is younger than a job's time limit (GradeSettings.job_timeout).
+    """
+    import time
+
+    folder = root / STAGE_FOLDER
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        try:
+            stale = time.time() - entry.lstat().st_mtime > older_than
+        except OSError:
+            continue
+        if entry.name.startswith(prefix) or stale:
+            shutil.rmtree(entry, ignore_errors=True)
+    try:
+        folder.rmdir()  # only when no other run's stage is left in it
+    except OSError:
+        pass

@@ -47,9 +47,10 @@ def time_note(g: Graded, tz: ZoneInfo, attempt_rule: str) -> str | None:
 
 def summary_lines(result: GradeResult, tz: ZoneInfo, attempt_rule: str = "latest") -> list[str]:
     new = [g for g in result.graded if not g.regraded]
+    held = held_lines(result)
     if not result.graded and not result.failed:
-        return ["Không có bài nộp mới nào cần chấm."]
-    lines = [f"Đã chấm: {len(new)} bài nộp."]
+        return ["Không có bài nộp mới nào cần chấm.", *held]
+    lines = [f"Đã chấm: {len(new)} bài nộp.", *held]
     timed = [(g, note) for g in new if (note := time_note(g, tz, attempt_rule))]
     if timed:
         lines.append(f"Lưu ý về thời điểm nộp bài: {len(timed)} bài:")
@@ -82,6 +83,22 @@ def summary_lines(result: GradeResult, tz: ZoneInfo, attempt_rule: str = "latest
                 f"{g.score:g}/{g.max_score:g} điểm: {'; '.join(g.notes)}"
             )
     return lines
+
+
+def held_lines(result: GradeResult) -> list[str]:
+    """The learners' quizzes left to the hosted graders, which were grading them."""
+    if not result.held_elsewhere:
+        return []
+    shown_keys = [
+        f"{_who(result, learner)} · bài {shown(quiz)}" for learner, quiz in result.held_elsewhere[:20]
+    ]
+    more = len(result.held_elsewhere) - len(shown_keys)
+    return [
+        f"Để lại cho bộ chấm trực tuyến (canhgiac hub graders): {len(result.held_elsewhere)} bài đang được "
+        "bộ chấm đó chấm, lệnh này không chấm trùng:",
+        *(f"  {line}" for line in shown_keys),
+        *([f"  và {more} bài khác."] if more > 0 else []),
+    ]
 
 
 def isolation_lines(result: GradeResult) -> list[str]:
