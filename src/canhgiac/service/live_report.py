@@ -157,6 +157,7 @@ class LiveReport:
         self._checked = 0.0
         self._pool: ProcessPoolExecutor | None = None
         self._workbooks: dict[Path, asyncio.Future] = {}
+        self.builds = 0  # reports built so far
         shutil.rmtree(root, ignore_errors=True)  # a previous run's reports: read afresh
         root.mkdir(parents=True, exist_ok=True)
         self._builder().submit(warm)
@@ -219,6 +220,7 @@ class LiveReport:
         page = await asyncio.to_thread((folder / PAGE).read_bytes)
         page_gz = await asyncio.to_thread((folder / (PAGE + ".gz")).read_bytes)
         previous = self.current
+        self.builds += 1
         self.current = Built(folder, read_at, started, time.monotonic() - started, sig, data, page, page_gz)
         log.info("live report built in %.1f s (%d learners)", self.current.seconds, len(data.learners))
         # The report before the previous one: nobody is reading it any more.
