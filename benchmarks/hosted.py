@@ -528,7 +528,7 @@ def report_times(base: str, cafile: Path, password: str, requests_n: int) -> lis
 
 def synthetic_report_course(folder: Path, n: int, db_url: str | None) -> dict[str, str]:
     """A course whose gradebook holds n synthetic learners' results (canhgiac.report.synthetic), with a trainer."""
-    from canhgiac.report.synthetic import generate_gradebook
+    from synthetic import generate_gradebook  # beside this script
 
     run_tool("canhgiac", "assign", "--course", str(folder))
     url = db_url or f"sqlite:///{folder / 'gradebook.db'}"
