@@ -22,7 +22,7 @@ STEADY (timed)  --learners learners (300) start evenly over --ramp seconds (300)
 BURST  (timed)  --burst more learners (100), signed in beforehand, hand in within
        --burst-window seconds (10).
 REPORT (timed)  the trainer opens the live report of a synthetic course of
-       --report-learners learners (20,000; made with canhgiac.report.synthetic
+       --report-learners learners (20,000; made with benchmarks/synthetic.py
        and served by a second `canhgiac hub run`) --report-requests times.
 
 Reported: submissions accepted, lost (accepted but never stored or graded) and
@@ -527,8 +527,8 @@ def report_times(base: str, cafile: Path, password: str, requests_n: int) -> lis
 
 
 def synthetic_report_course(folder: Path, n: int, db_url: str | None) -> dict[str, str]:
-    """A course whose gradebook holds n synthetic learners' results (canhgiac.report.synthetic), with a trainer."""
-    from canhgiac.report.synthetic import generate_gradebook
+    """A course whose gradebook holds n synthetic learners' results (benchmarks/synthetic.py), with a trainer."""
+    from synthetic import generate_gradebook  # beside this script
 
     run_tool("canhgiac", "assign", "--course", str(folder))
     url = db_url or f"sqlite:///{folder / 'gradebook.db'}"
