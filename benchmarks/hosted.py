@@ -459,7 +459,7 @@ def report_times(base: str, cafile: Path, password: str, requests_n: int) -> lis
 
 def synthetic_report_course(folder: Path, n: int, db_url: str | None) -> dict[str, str]:
     """A course whose gradebook holds n synthetic learners' results (benchmarks/synthetic.py), with a trainer."""
-    from synthetic import generate_gradebook  # beside this script (it left canhgiac.report)
+    from synthetic import generate_gradebook  # beside this script
 
     run_tool("canhgiac", "assign", "--course", str(folder))
     url = db_url or f"sqlite:///{folder / 'gradebook.db'}"

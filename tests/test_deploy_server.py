@@ -320,5 +320,15 @@ def test_the_trainers_report_shows_under_its_policy_in_chromium(browser, nginx):
         # The inline stylesheet applied (report/html.py sets this font first).
         assert "DejaVu Sans" in page.evaluate("getComputedStyle(document.body).fontFamily")
         assert page.evaluate("window.__cspViolations") == []
+        if nginx.upstream.hosted:  # the filtered report (report/loc): a plain GET form, no script
+            page.goto(f"{nginx.https}{PREFIX}report/loc")
+            page.get_by_label("Cơ quan", exact=True).select_option("UBND xã Đình Lập")
+            page.get_by_role("button", name="Lọc").click()
+            page.wait_for_url("**/report/loc?co_quan=*")
+            assert (
+                "Nguyễn Thị Lan" in page.get_by_role("region", name="Danh sách học viên và điểm").inner_text()
+            )
+            assert page.evaluate("getComputedStyle(document.querySelector('form.loc')).display") == "flex"
+            assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()

@@ -140,6 +140,9 @@ async def _serve(course_arg: str | None, book: Path, state: Path | None, secret:
     await stop.wait()
     watch.stop()
     server.stop()
+    state = switch.app.settings.get("state")
+    if state is not None:
+        state.close()  # the report's builder process
 
 
 def serve(course_arg: str | None, book: Path | None = None, state: Path | None = None) -> None:
