@@ -22,7 +22,7 @@ STEADY (timed)  --learners learners (300) start evenly over --ramp seconds (300)
 BURST  (timed)  --burst more learners (100), signed in beforehand, hand in within
        --burst-window seconds (10).
 REPORT (timed)  the trainer opens the live report of a synthetic course of
-       --report-learners learners (20,000; made with canhgiac.report.synthetic
+       --report-learners learners (20,000; made with benchmarks/synthetic.py
        and served by a second `canhgiac hub run`) --report-requests times.
 
 Reported: submissions accepted, lost (accepted but never stored or graded) and
@@ -40,7 +40,6 @@ whole run stops after --max-seconds (1,800 s).  Needs the hosted course (issue
 
 import argparse
 import asyncio
-import csv
 import json
 import os
 import random
@@ -142,44 +141,15 @@ def import_roster(folder: Path, rows: list[tuple[str, str, str, str]]) -> None:
 
 
 def accounts(folder: Path) -> dict[str, str]:
-    out = folder.parent / "tai-khoan.csv"
-    run_tool("canhgiac", "hub", "accounts", "--course", str(folder), "--out", str(out))
-    with out.open(encoding="utf-8-sig") as stream:
-        return {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
+    from hub_helpers import make_accounts  # tests/: the tests' own way
+
+    return make_accounts(folder, folder.parent / "tai-khoan.csv")
 
 
 def free_port() -> int:
     from nginx_helpers import free_port as free
 
     return free()
-
-
-def descendants(process: subprocess.Popen, seen: dict) -> dict:
-    """Add to `seen` every process that `process` has started so far (JupyterHub starts the proxy and
-    the service in sessions of their own: a hub that dies leaves them running)."""
-    import psutil
-
-    try:
-        seen.update({child.pid: child for child in psutil.Process(process.pid).children(recursive=True)})
-    except psutil.Error:
-        pass
-    return seen
-
-
-def end_processes(seen: dict) -> None:
-    """Terminate the processes this run started that are still alive (psutil refuses a reused PID)."""
-    import psutil
-
-    alive = []
-    for child in seen.values():
-        try:
-            child.terminate()
-            alive.append(child)
-        except psutil.Error:
-            continue
-    _, still = psutil.wait_procs(alive, timeout=10)
-    for child in still:
-        child.kill()
 
 
 @dataclass
@@ -190,58 +160,26 @@ class Hosted:
     log: Path
     base: str  # https://127.0.0.1:<nginx port>
     nginx: object
-    started: dict = field(default_factory=dict)  # what `hub run` started, by PID (psutil.Process)
 
     def stop(self) -> None:
+        """nginx, then Ctrl+C to `hub run`, which ends everything it started (tests/hub_helpers.py checks it)."""
+        from hub_helpers import stop_hub_run
+
         self.nginx.stop()
-        descendants(self.process, self.started)
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        end_processes(self.started)
+            stop_hub_run(self.process, self.log, within=180)
 
 
-def start_hosted(course: Path, book: Path, folder: Path, attempts: int = 2) -> Hosted:
-    """The hosted course behind nginx; started again once if the hub gave up on its service (a busy machine)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return _start_hosted(course, book, folder)
-        except RuntimeError as exc:
-            if attempt == attempts:
-                raise
-            print(f"the hosted course did not start ({str(exc)[:200]}...): trying again", file=sys.stderr)
-    raise AssertionError("unreachable")
-
-
-def _start_hosted(course: Path, book: Path, folder: Path) -> Hosted:
-    import httpx
+def start_hosted(course: Path, book: Path, folder: Path) -> Hosted:
+    """The hosted course behind nginx (`hub run` waits for its service before it starts the hub)."""
+    from hub_helpers import launch_hub_run, wait_until_healthy
     from nginx_helpers import prepare_nginx
 
     from canhgiac.deploy.nginx import Site, render
 
     port = free_port()
     log = folder / f"hub-{port}.log"
-    process = subprocess.Popen(
-        [
-            str(BIN / "canhgiac"),
-            "hub",
-            "run",
-            "--course",
-            str(course),
-            "--port",
-            str(port),
-            "--book",
-            str(book),
-        ],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        env=tool_env(),
-        start_new_session=True,
-    )
+    process = launch_hub_run(course, book, port, log)
     nginx = prepare_nginx(
         lambda cert, key, http_port, https_port: render(
             Site(
@@ -258,23 +196,16 @@ def _start_hosted(course: Path, book: Path, folder: Path) -> Hosted:
     )
     checked = nginx.check()
     if checked.returncode != 0:
+        process.send_signal(signal.SIGINT)
         raise RuntimeError(f"nginx -t: {checked.stderr}")
     nginx.start()
     hosted = Hosted(process, log, nginx.https, nginx)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        descendants(process, hosted.started)
-        if process.poll() is not None:
-            hosted.stop()
-            raise RuntimeError(f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{SERVICE}health", timeout=5).status_code == 200:
-                return hosted
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    hosted.stop()
-    raise RuntimeError("the hosted course did not answer /services/khoa-hoc/health within 180 s")
+    try:
+        wait_until_healthy(process, f"http://127.0.0.1:{port}", log)
+    except AssertionError as exc:
+        nginx.stop()
+        raise RuntimeError(str(exc)) from None
+    return hosted
 
 
 # ---------------------------------------------------------------- memory
@@ -527,8 +458,8 @@ def report_times(base: str, cafile: Path, password: str, requests_n: int) -> lis
 
 
 def synthetic_report_course(folder: Path, n: int, db_url: str | None) -> dict[str, str]:
-    """A course whose gradebook holds n synthetic learners' results (canhgiac.report.synthetic), with a trainer."""
-    from canhgiac.report.synthetic import generate_gradebook
+    """A course whose gradebook holds n synthetic learners' results (benchmarks/synthetic.py), with a trainer."""
+    from synthetic import generate_gradebook  # beside this script
 
     run_tool("canhgiac", "assign", "--course", str(folder))
     url = db_url or f"sqlite:///{folder / 'gradebook.db'}"

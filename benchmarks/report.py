@@ -30,7 +30,24 @@ CHECK  at the loop's sizes, every score the report read must equal the
        loop's, learner by learner and quiz by quiz; otherwise the mismatches
        are printed and the exit status is 1.
 
+LIVE (--live N ...: the hosted course's live report, what a trainer waits for)
+       For each size N, a tornado server on 127.0.0.1 (port 0) serves the
+       report page two ways, in turn, on the same course, while a thread keeps
+       changing the gradebook (one new graded attempt a second, as graders do):
+       old      the service as it was: a request rebuilds the whole report
+                (write_report, in the service's thread pool) when the last one
+                is older than 10 s, then sends report.html;
+       live     canhgiac.service.live_report: the last report built, sent at
+                once (gzip-compressed once per build), built again in a process
+                of its own when the gradebook changed.
+       A trainer (requests, Accept-Encoding: gzip) opens the page every
+       --every seconds, --requests times; the time of each request is to the
+       last byte of the page.  The first request of each (which builds the
+       first report for both) is shown apart.  RESULT: p50/p95/max, and
+       p95 old / p95 live.  The goal: p95 <= 2 s at 20,000 learners.
+
 Run: .venv/bin/python benchmarks/report.py [--loop-sizes 500 1000] [--sizes 5000 20000] [--quick] [--json]
+     .venv/bin/python benchmarks/report.py --live 2000 20000 [--requests 20] [--every 3]
 """
 
 import argparse
@@ -164,6 +181,207 @@ def print_table(result: dict) -> None:
                 print(f"{r['n']:,} learners: the report's {r['scores']:,} scores equal the loop's")
 
 
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class _Changes:
+    """A thread adding one graded attempt a second to the gradebook, as the hosted graders would."""
+
+    def __init__(self, course: Course) -> None:
+        import threading
+
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(course.db_url)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.added = self.locked = 0
+
+    def _run(self) -> None:
+        import random
+        from datetime import datetime, timedelta
+
+        from sqlalchemy import insert, select
+        from sqlalchemy.exc import OperationalError
+
+        from canhgiac.course.tables import attempt, learner
+
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(select(learner.c.id)).scalars())
+        moment = datetime(2030, 1, 1)
+        while not self.stop.wait(1.0):
+            moment += timedelta(seconds=1)
+            row = dict(
+                learner_id=random.choice(ids),
+                assignment="final",
+                submitted_at=moment,
+                graded_at=moment,
+                score=float(random.randint(0, 20)),
+                max_score=20.0,
+            )
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(attempt).values(**row))
+                self.added += 1
+            except OperationalError:  # SQLite's "database is locked" while a long read holds it
+                self.locked += 1
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+
+def _serve(course: Course, folder: Path):
+    """A tornado server on 127.0.0.1 in a thread: /old and /live; returns (base URL, stop, live report)."""
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine
+    from tornado import web
+    from tornado.httpserver import HTTPServer
+    from tornado.netutil import bind_sockets
+
+    from canhgiac.service.live_report import LiveReport
+
+    pool = ThreadPoolExecutor(max_workers=4)
+    ready = threading.Event()
+    box: dict = {}
+
+    def fresh_old() -> bytes:  # the service's _fresh_report before live_report.py
+        page = folder / "old" / "report.html"
+        if not page.is_file() or time.time() - page.stat().st_mtime > 10.0:
+            write_report(course, folder / "old")
+            page.touch()
+        return page.read_bytes()
+
+    class Old(web.RequestHandler):
+        async def get(self):
+            body = await asyncio.get_running_loop().run_in_executor(pool, fresh_old)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(body)  # tornado's compress_response gzips it, as the service did
+
+    class Live(web.RequestHandler):
+        async def get(self):
+            built = await box["live"].latest()
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Content-Encoding", "gzip")
+            self.finish(built.page_gz)
+
+    def run() -> None:
+        async def main() -> None:
+            box["live"] = LiveReport(course, create_engine(course.db_url), folder / "live")
+            app = web.Application([("/old", Old), ("/live", Live)], compress_response=True)
+            server = HTTPServer(app)
+            sockets = bind_sockets(0, "127.0.0.1")
+            server.add_sockets(sockets)
+            box["url"] = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+            box["stop"] = asyncio.Event()
+            ready.set()
+            await box["stop"].wait()
+            box["live"].close()
+            server.stop()
+
+        box["loop"] = asyncio.new_event_loop()
+        box["loop"].run_until_complete(main())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait()
+
+    def stop() -> None:
+        box["loop"].call_soon_threadsafe(box["stop"].set)
+        thread.join()
+        pool.shutdown()
+
+    return box["url"], stop, lambda: box["live"]
+
+
+def live_run(sizes: list[int], requests_n: int, every: float, seed: int, log: Callable[[str], None]) -> dict:
+    import requests
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="canhgiac-bench-live-") as tmp:
+        for n in sizes:
+            log(f"generating a gradebook of {n} learners")
+            course = make_course(Path(tmp) / f"course-{n}", n, seed)
+            url, stop, live = _serve(course, Path(tmp) / f"served-{n}")
+            row: dict = {"n": n}
+            try:
+                with _Changes(course) as changes:
+                    for way in ("old", "live"):
+                        times = []
+                        for i in range(requests_n + 1):
+                            start = time.perf_counter()
+                            answer = requests.get(
+                                f"{url}/{way}", headers={"Accept-Encoding": "gzip"}, timeout=600
+                            )
+                            assert answer.status_code == 200 and "</html>" in answer.text, answer.status_code
+                            times.append(time.perf_counter() - start)
+                            log(f"  {way} request {i}: {times[-1]:.2f} s")
+                            time.sleep(max(0.0, every - times[-1]))
+                        first, rest = times[0], times[1:]
+                        row[way] = {
+                            "first": first,
+                            "p50": _percentile(rest, 0.5),
+                            "p95": _percentile(rest, 0.95),
+                            "max": max(rest),
+                        }
+                row["live_build"] = live().current.seconds  # the last build, in its own process
+                row["live_builds"] = live().builds  # the first, and those made in the background
+                row["changes"] = {"added": changes.added, "locked": changes.locked}
+            finally:
+                stop()
+            row["ratio"] = row["old"]["p95"] / row["live"]["p95"]
+            results.append(row)
+    return {"requests": requests_n, "every": every, "results": results}
+
+
+def print_live(result: dict) -> None:
+    print(
+        f"The trainer's live report: {result['requests']} requests, one every {result['every']:g} s, "
+        "the gradebook changing every second\n"
+    )
+    rows = [
+        (
+            "learners",
+            "old first (s)",
+            "old p50 / p95 / max (s)",
+            "live first (s)",
+            "live p50 / p95 / max (s)",
+            "p95 old / live",
+            "live builds (last, s)",
+        )
+    ]
+    for r in result["results"]:
+        o, v = r["old"], r["live"]
+        rows.append(
+            (
+                f"{r['n']:,}",
+                f"{o['first']:.2f}",
+                f"{o['p50']:.2f} / {o['p95']:.2f} / {o['max']:.2f}",
+                f"{v['first']:.2f}",
+                f"{v['p50']:.3f} / {v['p95']:.3f} / {v['max']:.3f}",
+                f"{r['ratio']:.0f}x",
+                f"{r['live_builds']} ({r['live_build']:.1f})",
+            )
+        )
+    markdown_table(rows)
+    for r in result["results"]:
+        c = r["changes"]
+        print(
+            f"{r['n']:,} learners: {c['added']} attempts added while it ran, {c['locked']} refused "
+            "(SQLite: 'database is locked' while a report was reading the gradebook)"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -175,11 +393,23 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="100 and 200 with the loop, 2,000 alone")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--live", type=int, nargs="*", help="time the hosted course's live report at these sizes"
+    )
+    parser.add_argument("--requests", type=int, default=20, help="--live: requests of the page, each way")
+    parser.add_argument("--every", type=float, default=3.0, help="--live: seconds between two requests")
     args = parser.parse_args()
-    loop_sizes, sizes = ([100, 200], [2000]) if args.quick else (args.loop_sizes, args.sizes)
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    if args.live:
+        result = live_run(args.live, args.requests, args.every, args.seed, log)
+        print(json.dumps(result, indent=2) if args.json else "", end="")
+        if not args.json:
+            print_live(result)
+        return 0
+    loop_sizes, sizes = ([100, 200], [2000]) if args.quick else (args.loop_sizes, args.sizes)
 
     result = run(loop_sizes, sizes, args.seed, log)
     if args.json:

@@ -20,7 +20,8 @@ from canhgiac.tools import BIN, tool_env
 
 SERVICE = "/services/khoa-hoc/"
 TRAINER = ("GV001", "Trần Thị Huấn", "Sở Nội vụ")
-# A learner of no other test: the hub's own pages and their JupyterLab on a phone (test_hub.py).
+# A learner of no other test: the hub's own pages and their JupyterLab on a phone (test_hub.py,
+# test_hub_book_only.py).
 PHONE_LEARNER = ("CB009", "Lê Văn Minh", "UBND xã Đình Lập")
 
 
@@ -39,6 +40,7 @@ class Hub:
     process: subprocess.Popen
     log: Path
     book: Path | None = None
+    stop_seconds: float | None = None
 
     def service(self, path: str = "") -> str:
         return urljoin(self.url, SERVICE + path)
@@ -47,14 +49,13 @@ class Hub:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def add_trainer(course: Path, folder: Path) -> None:
-    """The trainer, and one more learner, into the course's roster."""
+def add_trainer(course: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) -> None:
+    """The roster gets a trainer (ID, name, agency[, commune]) through `canhgiac roster import`."""
+    ident, name, agency, *rest = trainer
     roster = folder / "can-bo.csv"
     roster.write_text(
         "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n"
-        + ",".join([*TRAINER, "", "", "cán bộ phụ trách"])
-        + "\n"
-        + ",".join([*PHONE_LEARNER, "", "", "học viên"])
+        + ",".join([ident, name, agency, rest[0] if rest else "", "", "cán bộ phụ trách"])
         + "\n"
     )
     subprocess.run(
@@ -65,22 +66,43 @@ def add_trainer(course: Path, folder: Path) -> None:
     )
 
 
-def start_hub(course: Path, book: Path, folder: Path, hub_config: Path | None = None) -> Hub:
-    """`canhgiac hub run`, with an operator's `jupyterhub_config.py` (CANHGIAC_HUB_CONFIG) when given."""
-    add_trainer(course, folder)
-    set_up_certificates(course)
-    accounts = folder / "tai-khoan.csv"
+def add_learners(course: Path, folder: Path, learners: tuple[tuple[str, ...], ...]) -> None:
+    """More learners (ID, name, agency) into the roster through `canhgiac roster import`."""
+    roster = folder / "hoc-vien-them.csv"
+    roster.write_text(
+        "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n"
+        + "".join(",".join([*learner[:3], "", "", "học viên"]) + "\n" for learner in learners)
+    )
     subprocess.run(
-        [str(BIN / "canhgiac"), "hub", "accounts", "--course", str(course), "--out", str(accounts)],
+        [str(BIN / "canhgiac"), "roster", "import", str(roster), "--course", str(course)],
         check=True,
         capture_output=True,
         env=tool_env(),
     )
-    with accounts.open(encoding="utf-8-sig") as stream:
-        passwords = {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
-    port = free_port()
-    log = folder / "hub.log"
-    process = subprocess.Popen(
+
+
+def read_accounts(path: Path) -> dict[str, str]:
+    """Initial passwords by learner ID, from the CSV of `canhgiac hub accounts`."""
+    with path.open(encoding="utf-8-sig") as stream:
+        return {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
+
+
+def make_accounts(course: Path, out: Path) -> dict[str, str]:
+    subprocess.run(
+        [str(BIN / "canhgiac"), "hub", "accounts", "--course", str(course), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        env=tool_env(),
+    )
+    return read_accounts(out)
+
+
+def launch_hub_run(
+    course: Path, book: Path, port: int, log: Path, hub_config: Path | None = None
+) -> subprocess.Popen:
+    """`canhgiac hub run --course --port --book` in a process group of its own, its output in `log`;
+    with an operator's `jupyterhub_config.py` (CANHGIAC_HUB_CONFIG) when given."""
+    return subprocess.Popen(
         [
             str(BIN / "canhgiac"),
             "hub",
@@ -95,32 +117,95 @@ def start_hub(course: Path, book: Path, folder: Path, hub_config: Path | None = 
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         env=tool_env({**os.environ, "CANHGIAC_HUB_CONFIG": str(hub_config)} if hub_config else None),
-        start_new_session=True,  # its own group: the test stops it as Ctrl+C would, and nothing else
+        start_new_session=True,  # its own group: stopped as Ctrl+C would stop it, and nothing else
     )
-    hub = Hub(f"http://127.0.0.1:{port}", course, passwords, accounts, process, log)
-    deadline = time.monotonic() + 180
+
+
+def wait_until_healthy(process: subprocess.Popen, url: str, log: Path, seconds: float = 180) -> None:
+    """Until the course service answers `health` 200 through the hub's proxy at `url`; AssertionError if
+    `hub run` ends or `seconds` pass first (then it is stopped)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"canhgiac hub run ended:\n{hub.log_text()[-4000:]}")
+            raise AssertionError(f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-4000:]}")
         try:
-            if requests.get(hub.service("health"), timeout=5).status_code == 200:
-                return hub
+            if requests.get(urljoin(url, SERVICE + "health"), timeout=5).status_code == 200:
+                return
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    stop_hub(hub)
-    raise AssertionError(f"the hosted course did not start in 180 s:\n{hub.log_text()[-4000:]}")
+    stop_hub_run(process, log, within=180)
+    raise AssertionError(f"the hosted course did not start in {seconds:.0f} s:\n{log.read_text()[-4000:]}")
 
 
-def stop_hub(hub: Hub) -> int:
-    """Ctrl+C to `canhgiac hub run`; its exit code once it and everything it started have ended."""
-    hub.process.send_signal(signal.SIGINT)
+def stop_hub_run(process: subprocess.Popen, log: Path, within: float = 60.0) -> tuple[int, float]:
+    """Ctrl+C to `canhgiac hub run`; its exit code and the seconds it took, once it and everything it
+    started have ended.
+
+    Everything: every process under it when Ctrl+C came (hub, proxy, service, graders, learners'
+    servers, even those the hub started in sessions of their own) must be gone when it returns, and
+    it must return within `within` seconds (it takes a few; the margin is for a loaded CI machine).
+    """
+    import psutil
+
     try:
-        code = hub.process.wait(180)
+        parts = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        parts = []
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(180)
     except subprocess.TimeoutExpired:
-        os.killpg(hub.process.pid, signal.SIGKILL)
-        hub.process.wait()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         raise AssertionError("canhgiac hub run did not stop within 180 s of Ctrl+C") from None
+    seconds = time.monotonic() - started
+    names = []
+    for part in parts:
+        try:
+            if part.is_running() and part.status() != psutil.STATUS_ZOMBIE:
+                names.append(" ".join(part.cmdline()[:4]))
+                part.kill()
+        except psutil.NoSuchProcess:
+            pass
+    assert not names, f"still running after hub run stopped: {names}"
+    assert seconds < within, (
+        f"hub run took {seconds:.0f} s to stop:\n{log.read_text(errors='replace')[-3000:]}"
+    )
+    return code, seconds
+
+
+def start_hub(
+    course: Path,
+    book: Path,
+    folder: Path,
+    trainer: tuple[str, ...] = TRAINER,
+    hub_config: Path | None = None,
+    learners: tuple[tuple[str, ...], ...] = (),
+) -> Hub:
+    """`canhgiac hub accounts` for the course (with `trainer` and `learners` added), then `canhgiac hub
+    run`, healthy.
+
+    The one way the tests (tests/test_hub.py, tests/test_deploy_server.py) and benchmarks/hosted.py
+    start the hosted course (the benchmark uses its parts: launch_hub_run, wait_until_healthy, stop_hub_run)."""
+    add_trainer(course, folder, trainer)
+    if learners:
+        add_learners(course, folder, learners)
+    set_up_certificates(course)
+    accounts = folder / "tai-khoan.csv"
+    passwords = make_accounts(course, accounts)
+    port = free_port()
+    log = folder / "hub.log"
+    process = launch_hub_run(course, book, port, log, hub_config)
+    hub = Hub(f"http://127.0.0.1:{port}", course, passwords, accounts, process, log)
+    wait_until_healthy(process, hub.url, log)
+    return hub
+
+
+def stop_hub(hub: Hub, within: float = 60.0) -> int:
+    """Ctrl+C to `canhgiac hub run` (stop_hub_run); its exit code."""
+    code, hub.stop_seconds = stop_hub_run(hub.process, hub.log, within)
     return code
 
 

@@ -11,29 +11,23 @@ test under the Content-Security-Policy, hands it in (a file, or the API and a
 score) and must report no violation.
 """
 
-import csv
 import importlib.util
-import os
 import re
 import shutil
-import signal
 import ssl
-import subprocess
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 from course_factory import ROSTER, copy_course, run
-from nginx_helpers import NginxUnavailable, free_port, prepare_nginx
+from nginx_helpers import NginxUnavailable, prepare_nginx
 
 from canhgiac.deploy.csp import book_policy, inline_code, source_hash
 from canhgiac.deploy.nginx import Site, render
 from canhgiac.serve import make_server
-from canhgiac.tools import BIN, tool_env
 
 PREFIX = "/services/khoa-hoc/"
 QUIZ = f"{PREFIX}book/kiem-tra/final.html"
@@ -99,92 +93,16 @@ def _static_upstream(built_book: Path, trainer_report: Path):
 
 
 def _hosted_upstream(built_book: Path, released_course: Path, folder: Path):
-    """`canhgiac hub run` on a copy of the test course with a trainer added, and every account made."""
+    """`canhgiac hub run` on a copy of the test course with a trainer added, and every account made
+    (tests/hub_helpers.py: the same start as the hosted course's own tests; its stop checks nothing is left)."""
+    from hub_helpers import start_hub, stop_hub
+
     course = copy_course(released_course, folder / "course")
-    roster = folder / "can-bo.csv"
-    roster.write_bytes(
-        (
-            "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\r\n"
-            + ",".join([*TRAINER, "", "cán bộ phụ trách"])
-            + "\r\n"
-        ).encode("utf-8-sig")
-    )
-    run("canhgiac", "roster", "import", str(roster), "--course", str(course))
-    accounts = folder / "tai-khoan.csv"
-    run("canhgiac", "hub", "accounts", "--course", str(course), "--out", str(accounts))
-    with accounts.open(encoding="utf-8-sig") as stream:
-        passwords = {row["Mã"]: row["Mật khẩu ban đầu"] for row in csv.DictReader(stream)}
-    port = free_port()
-    log = folder / "hub.log"
-    process = subprocess.Popen(
-        [
-            str(BIN / "canhgiac"),
-            "hub",
-            "run",
-            "--course",
-            str(course),
-            "--port",
-            str(port),
-            "--book",
-            str(built_book),
-        ],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        env=tool_env(),
-        start_new_session=True,  # its own group: stopped as Ctrl+C would stop it, and nothing else
-    )
-    started: dict = {}  # what `hub run` starts: JupyterHub gives the proxy and service sessions of their own
+    hub = start_hub(course, built_book, folder, trainer=TRAINER)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            started.update({c.pid: c for c in _children(process)})
-            assert process.poll() is None, (
-                f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-3000:]}"
-            )
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}{PREFIX}health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (
-                f"no hosted course in 180 s:\n{log.read_text(errors='replace')[-3000:]}"
-            )
-            time.sleep(0.5)
-        yield Upstream(f"127.0.0.1:{port}", hosted=True, passwords=passwords)
+        yield Upstream(hub.url.removeprefix("http://"), hosted=True, passwords=hub.passwords)
     finally:
-        started.update({c.pid: c for c in _children(process)})
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        _end(started)
-
-
-def _children(process: subprocess.Popen) -> list:
-    import psutil
-
-    try:
-        return psutil.Process(process.pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-def _end(started: dict) -> None:
-    """Terminate what the hosted course started and left running (a hub that died leaves its proxy);
-    psutil refuses a PID that another process has taken since."""
-    import psutil
-
-    alive = []
-    for child in started.values():
-        try:
-            child.terminate()
-            alive.append(child)
-        except psutil.Error:
-            continue
-    for child in psutil.wait_procs(alive, timeout=10)[1]:
-        child.kill()
+        assert stop_hub(hub) == 0, hub.log_text()[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -402,5 +320,15 @@ def test_the_trainers_report_shows_under_its_policy_in_chromium(browser, nginx):
         # The inline stylesheet applied (report/html.py sets this font first).
         assert "DejaVu Sans" in page.evaluate("getComputedStyle(document.body).fontFamily")
         assert page.evaluate("window.__cspViolations") == []
+        if nginx.upstream.hosted:  # the filtered report (report/loc): a plain GET form, no script
+            page.goto(f"{nginx.https}{PREFIX}report/loc")
+            page.get_by_label("Cơ quan", exact=True).select_option("UBND xã Đình Lập")
+            page.get_by_role("button", name="Lọc").click()
+            page.wait_for_url("**/report/loc?co_quan=*")
+            assert (
+                "Nguyễn Thị Lan" in page.get_by_role("region", name="Danh sách học viên và điểm").inner_text()
+            )
+            assert page.evaluate("getComputedStyle(document.querySelector('form.loc')).display") == "flex"
+            assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()

@@ -49,7 +49,7 @@ def hub(released_course, built_book, tmp_path_factory):
     # page at once rather than after 10 s, so every start in these tests shows that page.
     operator = folder / "jupyterhub_config.py"
     operator.write_text('c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}\n', encoding="utf-8")
-    running = start_hub(course, book, folder, hub_config=operator)
+    running = start_hub(course, book, folder, hub_config=operator, learners=(PHONE_LEARNER,))
     running.book = book
     yield running
     code = stop_hub(running)
@@ -224,7 +224,15 @@ def test_learners_cannot_reach_trainer_pages_or_others_certificates(hub):
     """Does a learner get 403 on the live report, its CSVs, the certificates and another learner's
     certificate, while the results API shows only their own attempts?"""
     session = sign_in(hub, "CB004", hub.passwords["CB004"], NEW_PASSWORD)
-    for path in ("report/", "api/report/learners.csv", "certificates/", "certificates/CB006.pdf"):
+    for path in (
+        "report/",
+        "report/loc",
+        f"report/loc?co_quan={quote('UBND xã Đình Lập')}",
+        "report/report.xlsx",
+        "api/report/learners.csv",
+        "certificates/",
+        "certificates/CB006.pdf",
+    ):
         answer = session.get(hub.service(path), headers=api_headers(session), timeout=60)
         assert answer.status_code == 403, (path, answer.status_code)
     results = session.get(hub.service("api/results"), headers=api_headers(session), timeout=30)
@@ -324,9 +332,10 @@ def test_offline_hand_in_is_sent_once_when_back_online(hub, browser):
 
 
 def test_a_trainer_finds_the_learner_in_the_live_report(hub, browser):
-    """Does the trainer (group can-bo-phu-trach) see the learner who just passed in the live report,
-    and get its CSVs and the certificates?"""
-    context = browser.new_context()
+    """Does the trainer (group can-bo-phu-trach), on a phone, see the learner who just passed in the
+    live report (which says when its figures were read), get its CSVs and the certificates, and
+    filter it by agency (report/loc, a plain form) to see only that agency's learners?"""
+    context = browser.new_context(**PHONE)
     try:
         page = context.new_page()
         page.goto(hub.service("report/"))
@@ -337,17 +346,43 @@ def test_a_trainer_finds_the_learner_in_the_live_report(hub, browser):
         page.get_by_label("Mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
         page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(NEW_PASSWORD)
         page.get_by_role("button", name="Đổi mật khẩu và vào học").click()
-        page.wait_for_url("**/report/")
+        page.wait_for_url("**/report/", timeout=120_000)  # the first open waits for the first report
         assert "Nguyễn Thị Lan" in page.content()  # CB001, who passed the final test above
+        assert "số liệu đọc từ sổ điểm lúc" in page.locator("p.notice").first.inner_text()
         csv = context.request.get(hub.service("api/report/learners.csv"))
         assert csv.status == 200 and "CB001" in csv.text()
+        workbook = context.request.get(hub.service("report/report.xlsx"))  # made when asked for
+        assert workbook.status == 200 and workbook.body()[:2] == b"PK"
         listing = context.request.get(hub.service("certificates/"))
         assert listing.status == 200 and "CB001" in listing.text()
+
+        # The dashboard's filters, online: pick an agency, tap "Lọc".
+        page.get_by_role("link", name="Lọc theo cơ quan, xã, bài").tap()
+        page.wait_for_url("**/report/loc")
+        page.get_by_label("Cơ quan", exact=True).select_option("UBND xã Đình Lập")
+        page.get_by_role("button", name="Lọc").tap()
+        page.wait_for_url("**/report/loc?co_quan=*")
+        assert page.get_by_role("heading", name="UBND xã Đình Lập", exact=True).is_visible()
+        learners = page.get_by_role("region", name="Danh sách học viên và điểm").inner_text()
+        assert "Nguyễn Thị Lan" in learners and "Đặng Quốc Ánh" in learners  # CB001, CB004
+        assert "Hoàng Văn Minh" not in learners and "Vi Thị Yến" not in learners  # other agencies
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # fits the phone
+
+        # The same through the API: the commune and quiz filters, and a value the course does not have.
+        final = context.request.get(
+            hub.service(f"report/loc?xa={quote('Thái Bình')}&bai=final"), headers={"Accept": "text/html"}
+        )
+        assert final.status == 200
+        assert "Hoàng Văn Minh" in final.text() and "Nguyễn Thị Lan" not in final.text()
+        unknown = context.request.get(hub.service("report/loc?co_quan=%3Cscript%3E"))
+        assert unknown.status == 200 and "Toàn khóa học" in unknown.text() and "<script" not in unknown.text()
+
         # The hub's home, in Vietnamese, leads a trainer to the live report; the admin page is not theirs.
         page.goto(f"{hub.url}/hub/home")
         report = page.get_by_role("button", name="Báo cáo trực tiếp của khóa học")
         assert report.get_attribute("href") == SERVICE + "report/"
-        assert page.get_by_role("link", name="Báo cáo trực tiếp", exact=True).is_visible()  # the nav bar's
+        page.get_by_role("button", name="Mở hoặc đóng trình đơn").tap()  # the nav bar, folded on a phone
+        page.get_by_role("link", name="Báo cáo trực tiếp", exact=True).wait_for()
         assert page.goto(f"{hub.url}/hub/admin").status == 403
         assert "Không có quyền mở trang này" in page.content()
     finally:

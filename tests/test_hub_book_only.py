@@ -28,7 +28,7 @@ def hub(released_course, built_book, tmp_path_factory):
     operator.write_text(
         'c.JupyterHub.spawner_class = "canhgiac.hub.spawner.BookOnlySpawner"\n', encoding="utf-8"
     )
-    running = start_hub(course, book, folder, hub_config=operator)
+    running = start_hub(course, book, folder, hub_config=operator, learners=(PHONE_LEARNER,))
     yield running
     assert stop_hub(running) == 0, running.log_text()[-3000:]
 

@@ -21,6 +21,13 @@ c.JupyterHub.db_url = os.environ["CANHGIAC_HUB_DB_URL"]
 # The schema is upgraded on purpose, after a backup (`jupyterhub upgrade-db`: operator's guide, "Nâng cấp").
 c.JupyterHub.upgrade_db = False
 
+# ---------------------------------------------------------------- the hub's own secrets
+# Outside the course folder, which belongs to the course's user (canhgiac): that user must not be
+# able to replace the key that signs the hub's sign-in cookies.  /var/lib/canhgiac-hub is the hub
+# unit's StateDirectory (root, 0700).
+c.JupyterHub.cookie_secret_file = "/var/lib/canhgiac-hub/jupyterhub_cookie_secret"
+c.JupyterHub.pid_file = "/var/lib/canhgiac-hub/jupyterhub.pid"
+
 # ---------------------------------------------------------------- learners' JupyterLab
 # Each learner's server is a transient systemd unit of its own, as a system
 # user of its own (DynamicUser), with memory and CPU limits; it cannot read the

@@ -273,13 +273,25 @@ def _certificates(args: argparse.Namespace) -> int:
 
 def _hub_accounts(args: argparse.Namespace) -> int:
     from canhgiac.course import resolve_course
-    from canhgiac.hub.accounts import create_accounts, write_accounts_csv
+    from canhgiac.hub.accounts import AccountsFile, create_accounts, hub_db_url, roster_learners, sync_roster
 
     course = resolve_course(args.course).require_exists()
-    accounts = create_accounts(course)
-    out = write_accounts_csv(accounts, _path(args.out))
+    roster_learners(course)  # an empty roster: said before any file is written
+    db_url = hub_db_url(course)  # the hub's own setting: embedded default, $CANHGIAC_HUB_DB_URL or its file
+    synced = sync_roster(course, db_url)
+    out = AccountsFile(_path(args.out))
+    try:
+        accounts = create_accounts(course, db_url, on_batch=out.add)  # each batch on disk before its commit
+    finally:
+        out.close()
+    if synced.demoted:
+        print(f"Không còn là cán bộ phụ trách theo danh sách (đã rút quyền): {', '.join(synced.demoted)}")
+    if synced.removed:
+        print(f"Không còn trong danh sách, không đăng nhập được nữa: {', '.join(synced.removed)}")
+    if synced.restored:
+        print(f"Có lại trong danh sách, đăng nhập lại được: {', '.join(synced.restored)}")
     print(
-        f"Đã tạo {len(accounts)} tài khoản mới; mật khẩu ban đầu trong {out} "
+        f"Đã tạo {len(accounts)} tài khoản mới; mật khẩu ban đầu trong {out.out} "
         "(người có tài khoản từ trước không có trong tệp). Mỗi người đổi mật khẩu ở lần đăng nhập đầu."
     )
     return 0

@@ -21,7 +21,14 @@ names another learner than its content, too large, an unsafe archive) is
 reported with the reason and skipped; the others go on.
 """
 
-from canhgiac.collect.run import Collected, CollectResult, collect_files, collect_received
+from canhgiac.collect.run import (
+    Collected,
+    CollectResult,
+    collect_files,
+    collect_received,
+    graded_times,
+    released_quizzes,
+)
 from canhgiac.collect.settings import CollectSettings
 from canhgiac.collect.sources import Received, Refused
 
@@ -33,4 +40,6 @@ __all__ = [
     "Refused",
     "collect_files",
     "collect_received",
+    "graded_times",
+    "released_quizzes",
 ]

@@ -250,13 +250,13 @@ def _assemble(pieces: list[_Piece], quizzes: dict[str, Quiz], learners: dict[str
     return attempts, refused
 
 
-def graded_times(course: Course) -> set[tuple[str, str, datetime]]:
-    """(learner, assignment, time) of every attempt `canhgiac grade` has graded."""
+def graded_times(course: Course, learner: str | None = None) -> set[tuple[str, str, datetime]]:
+    """(learner, assignment, time) of every attempt `canhgiac grade` has graded (of one learner, if given)."""
+    query = select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.submitted_at)
+    if learner is not None:
+        query = query.where(attempt_table.c.learner_id == learner)
     with course.gradebook() as gradebook:
-        rows = gradebook.db.execute(
-            select(attempt_table.c.learner_id, attempt_table.c.assignment, attempt_table.c.submitted_at)
-        )
-        return {(learner, assignment, when) for learner, assignment, when in rows}
+        return {(lid, assignment, when) for lid, assignment, when in gradebook.db.execute(query)}
 
 
 def collect_files(course: Course, paths: list[Path], limits: CollectSettings | None = None) -> CollectResult:
@@ -266,21 +266,36 @@ def collect_files(course: Course, paths: list[Path], limits: CollectSettings | N
     return collect_received(course, received, refused)
 
 
-def collect_received(course: Course, received: list[Received], refused: list[Refused] = ()) -> CollectResult:
-    """Store every attempt among files already read (from disk, or handed in online by the course service)."""
-    quizzes = released_quizzes(course)
+def collect_received(
+    course: Course,
+    received: list[Received],
+    refused: list[Refused] = (),
+    *,
+    quizzes: dict[str, Quiz] | None = None,
+    learners: dict[str, str] | None = None,
+    graded: set[tuple[str, str, datetime]] | None = None,
+) -> CollectResult:
+    """Store every attempt among files already read (from disk, or handed in online by the course service).
+
+    `quizzes`, `learners` and `graded` are what the caller already knows
+    (released_quizzes, roster_names, graded_times), read from the course when
+    not given: the course service, which lands one learner's attempt at a time,
+    keeps the released quizzes and gives the signed-in learner alone, instead of
+    reading every notebook and every learner of the province for each submission.
+    """
+    quizzes = released_quizzes(course) if quizzes is None else quizzes
     if not quizzes:
         raise DataError(
             f"{course.root}: chưa có bài nào được phát (thư mục release/ trống). "
             "Hãy chạy `nbgrader generate_assignment` cho các bài trước."
         )
-    learners = roster_names(course)
+    learners = roster_names(course) if learners is None else learners
     if not learners:
         raise DataError(
             f"{course.root}: khóa học chưa có học viên. Hãy nhập danh sách trước: canhgiac roster import TỆP --course {course.root}"
         )
     store.remove_leftovers(course.root)
-    graded = graded_times(course)
+    graded = graded_times(course) if graded is None else graded
 
     result = CollectResult(refused=list(refused))
     matcher = _Matcher(learners, quizzes)

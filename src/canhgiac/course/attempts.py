@@ -200,34 +200,66 @@ def free_time(existing: list[Attempt], submitted_at: datetime) -> datetime:
     return submitted_at
 
 
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a new name, a rename) to the disk."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _make_folders(folder: Path, root: Path) -> None:
+    """mkdir -p, with every folder it creates flushed into its parent."""
+    missing = []
+    while not folder.exists() and folder != root and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        _sync_folder(new.parent)
+
+
 def write_attempt(
     root: Path, learner: str, assignment: str, files: dict[str, bytes], submitted_at: datetime
 ) -> Attempt:
     """Store a new attempt: into submitted/ when that is free, else queued in pending/.
 
     The files are written into a hidden folder first and then renamed into
-    place, so that nbgrader never sees half an attempt.
+    place, so that nbgrader never sees half an attempt.  Files and folders are
+    flushed to the disk (fsync) before this returns: the course service hands
+    out its receipt on that word, and a power cut must not take it back.
     """
     incoming_base = root / PENDING
-    incoming_base.mkdir(parents=True, exist_ok=True)
+    _make_folders(incoming_base, root)
     incoming = Path(tempfile.mkdtemp(prefix=INCOMING_PREFIX, dir=incoming_base))
     try:
         for name, data in files.items():
-            (incoming / name).write_bytes(data)
-        (incoming / TIMESTAMP_FILE).write_text(format_timestamp(submitted_at), encoding="utf-8")
+            _write_synced(incoming / name, data)
+        _write_synced(incoming / TIMESTAMP_FILE, format_timestamp(submitted_at).encode("utf-8"))
         incoming.chmod(0o755)
+        _sync_folder(incoming)
         digest = content_digest(files)
         target = submitted_folder(root, learner, assignment)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(target.parent, root)
         try:
             os.rename(incoming, target)  # fails when submitted/ holds an attempt: then it waits in pending/
+            _sync_folder(target.parent)
             return Attempt(learner, assignment, target, SUBMITTED, submitted_at, digest)
         except OSError:
             if not target.exists():
                 raise
         queued = root / PENDING / learner / assignment / attempt_name(submitted_at, digest)
-        queued.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(queued.parent, root)
         os.rename(incoming, queued)
+        _sync_folder(queued.parent)
         return Attempt(learner, assignment, queued, PENDING, submitted_at, digest)
     finally:
         if incoming.exists():

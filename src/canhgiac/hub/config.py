@@ -10,10 +10,11 @@ environment (set by `canhgiac hub run`, or by an operator's unit):
     CANHGIAC_HUB_API_PORT       the hub's own port behind the proxy (default 8081)
     CANHGIAC_PROXY_API_PORT     the proxy's API port (default 8001)
     CANHGIAC_SERVICE_PORT       the course service's port (default 10101)
-    CANHGIAC_SERVICE_EXTERNAL   1: the service is started by the operator, not by the hub
+    CANHGIAC_SERVICE_EXTERNAL   1: the service is started by the operator or `canhgiac hub run`, not by the hub
     CANHGIAC_SERVICE_API_TOKEN  the service's hub token (with CANHGIAC_SERVICE_EXTERNAL)
     CANHGIAC_HUB_DB_URL         the hub's database (default SQLite in <course>/hub/)
     CANHGIAC_HUB_CONFIG         an operator's jupyterhub_config.py, loaded last: it overrides any of this
+                                (a name that is not a readable file stops the hub, exit code 2)
 
 What it sets, and why:
 
@@ -38,10 +39,12 @@ import sys
 from pathlib import Path
 
 from canhgiac.course import Course
-from canhgiac.hub.accounts import hub_db_url, hub_folder, hub_username
+from canhgiac.errors import DataError
+from canhgiac.hub.accounts import TRAINERS_GROUP, default_hub_db_url, ensure_hub_folder, hub_username
 
 SERVICE = "khoa-hoc"
-TRAINERS_GROUP = "can-bo-phu-trach"
+CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
+OVERRIDE_ENV = "CANHGIAC_HUB_CONFIG"
 TRAINER_SCOPE = f"custom:{SERVICE}:trainer"
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -62,11 +65,41 @@ def trainers(course: Course) -> list[str]:
     return sorted(hub_username(e.id) for e in load_learners(course).values() if e.role == TRAINER)
 
 
+def override_file(env=os.environ) -> Path | None:
+    """The operator's file ($CANHGIAC_HUB_CONFIG), checked: a typo must not start the hub without it."""
+    name = env.get(OVERRIDE_ENV, "").strip()
+    if not name:
+        return None
+    path = Path(name)
+    if not path.is_file() or not os.access(path, os.R_OK):
+        what = "không đọc được" if path.is_file() else "không có"
+        raise DataError(
+            f"{OVERRIDE_ENV}={name}: tệp thiết lập JupyterHub này {what}. Hub không chạy khi thiếu thiết lập "
+            f"của máy chủ: sửa đường dẫn (thường là /etc/canhgiac/jupyterhub_config.py) hoặc bỏ biến {OVERRIDE_ENV} "
+            "để chạy với thiết lập mặc định."
+        )
+    return path.resolve()
+
+
+def load_hub_config(course: Course):
+    """The hub's configuration for a course, loaded from the same files as `jupyterhub -f` loads them."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    override_file()  # a missing file: the same DataError as for the hub
+    saved = os.environ.get("CANHGIAC_COURSE")
+    os.environ["CANHGIAC_COURSE"] = str(course.root)
+    try:
+        return PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
+    finally:
+        if saved is None:
+            os.environ.pop("CANHGIAC_COURSE", None)
+        else:
+            os.environ["CANHGIAC_COURSE"] = saved
+
+
 def configure(c, env=os.environ) -> None:
     course = Course(Path(env["CANHGIAC_COURSE"]))
-    state = hub_folder(course)
-    state.mkdir(parents=True, exist_ok=True)
-    state.chmod(0o700)  # the hub's database and secrets: its own user only
+    state = ensure_hub_folder(course)  # 0700, the course owner's: service and graders write there too
 
     c.JupyterHub.ip = env.get("CANHGIAC_HUB_IP", "127.0.0.1")
     c.JupyterHub.port = int(env.get("CANHGIAC_HUB_PORT", "8000"))
@@ -75,7 +108,7 @@ def configure(c, env=os.environ) -> None:
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(env.get('CANHGIAC_PROXY_API_PORT', '8001'))}"
     c.ConfigurableHTTPProxy.command = proxy_command()
     c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
-    c.JupyterHub.db_url = hub_db_url(course)
+    c.JupyterHub.db_url = default_hub_db_url(course)
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
 
@@ -105,7 +138,7 @@ def configure(c, env=os.environ) -> None:
         service["command"] = command
         service["environment"] = {
             "PATH": os.environ.get("PATH", ""),
-            "CANHGIAC_HUB_DB_URL": hub_db_url(course),
+            "CANHGIAC_HUB_DB_URL": default_hub_db_url(course),
         }
     c.JupyterHub.services = [service]
 
@@ -134,6 +167,12 @@ def configure(c, env=os.environ) -> None:
     c.Spawner.default_url = "/lab"
     # A server's first start copies the course's notebooks and imports JupyterLab: give a busy machine time.
     c.Spawner.start_timeout = 180
+    # A stop (Ctrl+C of `hub run`, the idle culler) gives JupyterLab 5 s to shut its kernels down
+    # (SIGINT: Jupyter Server's own clean stop), then SIGTERM, then SIGKILL: the learner's notebooks
+    # are saved by JupyterLab itself; only a kernel's memory, never a file, is lost.
+    c.LocalProcessSpawner.interrupt_timeout = 5
+    c.LocalProcessSpawner.term_timeout = 2
+    c.LocalProcessSpawner.kill_timeout = 2
     c.Spawner.http_timeout = 180
     # The server's token may hand quizzes in to the service ("Lưu bài làm"), as the learner.
     c.Spawner.server_token_scopes = [

@@ -1,32 +1,68 @@
 """`canhgiac hub run --course DIR [--port N]`: the hosted course on this machine, in the foreground.
 
-Starts JupyterHub (which starts its proxy and the course service `khoa-hoc`)
-and the graders, each as its own process, and stops them all on Ctrl+C or
-SIGTERM: the hub's state is in its database, every attempt is a folder of the
-course and a grading in progress is let go and done again at the next start,
-so nothing is lost.
+What it starts, in this order, each as its own process:
 
-Before starting, the roster gets a first trainer when it has none
-(`canbo01`), and every roster person without a hub account gets one
-(canhgiac.hub.accounts); the new initial passwords are written to a CSV file in
-the hub's folder (readable by its owner only) and the first trainer's is printed.
+1. the course service `khoa-hoc` (`canhgiac hub service`), registered in the hub as an
+   external service with an API token kept in the hub's folder, exactly as on a server
+   (deploy/server); the hub is started only once the service's port answers, so that a
+   busy machine never makes JupyterHub give up on it ("Cannot connect to ... service");
+2. JupyterHub, which starts its proxy (configurable-http-proxy) and the learners' servers;
+3. the graders.
+
+Ctrl+C or SIGTERM stops them all within seconds: the hub first (it stops the learners'
+servers, each given a few seconds to shut its kernels, and its proxy), the service and the
+graders at the same time; whatever is left after that (a proxy whose hub died, a
+learner's server still stopping, a grader's worker) is ended by this process, which is a
+"child subreaper" (Linux): every process started under it, even by the hub in a session of
+its own, comes back to it when its parent ends.  Nothing is lost: the hub's state is in its
+database, every attempt is a folder of the course, and a grading in progress is let go and
+done again at the next start (its lease in the gradebook's queue).
+
+Before starting, the roster gets a first trainer when it has none (`canbo01`); the hub's
+database is brought in line with the roster (canhgiac.hub.accounts.sync_roster: demoted
+trainers leave the trainers' group, people no longer in the roster may not sign in); the
+trainers without an account get one at once, and everyone else without one gets theirs
+in the background while the hub starts and runs, so that the start never waits for the
+hashing of a large roster (a set comparison is all a start costs when accounts exist).
+The new initial passwords are written to a CSV file in the hub's folder (0600, the owner of
+the course folder's) and the first trainer's is printed.
 """
 
+import ctypes
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
 
 from canhgiac.course import Course
-from canhgiac.hub.accounts import create_accounts, hub_folder, write_accounts_csv
+from canhgiac.errors import DataError
+from canhgiac.hub.accounts import (
+    AccountsFile,
+    NewAccount,
+    create_accounts,
+    ensure_hub_folder,
+    hub_db_url,
+    private_file,
+    sync_roster,
+)
+from canhgiac.hub.config import CONFIG_FILE, SERVICE, override_file
 
-CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
 FIRST_TRAINER = ("canbo01", "Cán bộ phụ trách thứ nhất")
+SERVICE_TOKEN_FILE = "khoa-hoc-api-token"
+# How long each part may take to stop by itself before it is ended: the hub stops learners'
+# servers (LearnerSpawner: 5 s to shut down their kernels, then SIGTERM, then SIGKILL).
+HUB_STOP_SECONDS = 15.0
+LEFTOVER_STOP_SECONDS = 3.0
+SERVICE_PORT_WAIT = 180.0
+# Accounts made in the background: small batches, so that a stop never waits long for one.
+BACKGROUND_BATCH = 20
 
 
 def free_port() -> int:
@@ -52,27 +88,102 @@ def ensure_trainer(course: Course) -> str | None:
     return ident
 
 
-def prepare(course: Course) -> list[str]:
-    """The first trainer and the accounts; lines to tell the operator."""
-    lines = []
-    trainer = ensure_trainer(course)
-    accounts = create_accounts(course)
-    if accounts:
-        out = hub_folder(course) / f"tai-khoan-{datetime.now():%Y%m%d-%H%M%S}.csv"
-        write_accounts_csv(accounts, out)
-        lines.append(f"Đã tạo {len(accounts)} tài khoản mới; mật khẩu ban đầu trong {out}")
-    first = next((a for a in accounts if a.learner.id == FIRST_TRAINER[0]), None)
-    if first is not None:
-        lines.append(
-            f"Cán bộ phụ trách đầu tiên: tên đăng nhập {first.username}, "
-            f"mật khẩu ban đầu {first.password} (đổi ở lần đăng nhập đầu)"
-        )
-    elif trainer is None and not accounts:
-        lines.append(
-            "Các tài khoản đã có từ lần chạy trước; mật khẩu ban đầu nằm trong các tệp "
-            f"{hub_folder(course)}/tai-khoan-*.csv (cán bộ phụ trách đầu tiên: {FIRST_TRAINER[0]})."
-        )
-    return lines
+class Accounts:
+    """The accounts of a start: the trainers' at once, everyone else's in a background thread."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.db_url = hub_db_url(course)
+        self.file: AccountsFile | None = None
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def _file(self) -> AccountsFile:
+        if self.file is None:
+            folder = ensure_hub_folder(self.course)
+            self.file = AccountsFile(folder / f"tai-khoan-{datetime.now():%Y%m%d-%H%M%S}.csv")
+        return self.file
+
+    def _write(self, accounts: list[NewAccount]) -> None:
+        self._file().add(accounts)
+
+    def prepare(self) -> list[str]:
+        """The first trainer, the roster's removals and demotions, the trainers' accounts; lines to print."""
+        from canhgiac.course.learners import TRAINER
+        from canhgiac.roster import load_learners
+
+        lines = []
+        ensure_trainer(self.course)
+        synced = sync_roster(self.course, self.db_url)
+        if synced.demoted:
+            lines.append(f"Không còn là cán bộ phụ trách theo danh sách: {', '.join(synced.demoted)}")
+        if synced.removed:
+            lines.append(f"Không còn trong danh sách, không đăng nhập được nữa: {', '.join(synced.removed)}")
+        trainers = {ident for ident, entry in load_learners(self.course).items() if entry.role == TRAINER}
+        made = create_accounts(self.course, self.db_url, only=trainers, on_batch=self._write)
+        first = next((a for a in made if a.learner.id == FIRST_TRAINER[0]), None)
+        if made:
+            lines.append(
+                f"Đã tạo {len(made)} tài khoản cán bộ phụ trách; mật khẩu ban đầu trong {self.file.out}"
+            )
+        if first is not None:
+            lines.append(
+                f"Cán bộ phụ trách đầu tiên: tên đăng nhập {first.username}, "
+                f"mật khẩu ban đầu {first.password} (đổi ở lần đăng nhập đầu)"
+            )
+        elif not made:
+            lines.append(
+                "Các cán bộ phụ trách đã có tài khoản; mật khẩu ban đầu của mọi tài khoản đã tạo nằm trong các tệp "
+                f"{ensure_hub_folder(self.course)}/tai-khoan-*.csv hoặc tệp của lệnh canhgiac hub accounts."
+            )
+        return lines
+
+    def start_background(self) -> None:
+        """Everyone else's accounts while the hub runs (one thread of hashing: the hub's start goes first)."""
+
+        def work() -> None:
+            try:
+                made = create_accounts(
+                    self.course,
+                    self.db_url,
+                    threads=max(1, (os.cpu_count() or 2) - 1),
+                    batch=BACKGROUND_BATCH,
+                    on_batch=self._write,
+                    stop=self.stopping.is_set,
+                )
+            except (
+                BaseException
+            ) as error:  # told at the end; the hub keeps running for those who have accounts
+                self.error = error
+                return
+            if made:
+                print(
+                    f"Đã tạo {len(made)} tài khoản mới; mật khẩu ban đầu trong {self.file.out}",
+                    flush=True,
+                )
+
+        self.thread = threading.Thread(target=work, name="tai-khoan", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join()  # the batch in progress is written down and committed (≤ BACKGROUND_BATCH)
+        if self.file is not None:
+            self.file.close()
+        if self.error is not None:
+            print(f"Chưa tạo được hết tài khoản: {self.error}", file=sys.stderr, flush=True)
+
+
+def service_token(course: Course) -> str:
+    """The course service's token for the hub: $CANHGIAC_SERVICE_API_TOKEN, else one kept in the hub's folder."""
+    if os.environ.get("CANHGIAC_SERVICE_API_TOKEN"):
+        return os.environ["CANHGIAC_SERVICE_API_TOKEN"]
+    path = ensure_hub_folder(course) / SERVICE_TOKEN_FILE
+    if not path.exists() or not path.read_text().strip():
+        private_file(path).write_text(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def hub_environment(course: Course, port: int, book: Path | None = None) -> dict[str, str]:
@@ -83,6 +194,8 @@ def hub_environment(course: Course, port: int, book: Path | None = None) -> dict
         CANHGIAC_HUB_API_PORT=str(free_port()),
         CANHGIAC_PROXY_API_PORT=str(free_port()),
         CANHGIAC_SERVICE_PORT=str(free_port()),
+        CANHGIAC_SERVICE_EXTERNAL="1",
+        CANHGIAC_SERVICE_API_TOKEN=service_token(course),
     )
     if book:
         env["CANHGIAC_BOOK"] = str(book)
@@ -91,78 +204,207 @@ def hub_environment(course: Course, port: int, book: Path | None = None) -> dict
     return env
 
 
-def start(course: Course, port: int, book: Path | None = None, graders: int = 1) -> list[subprocess.Popen]:
-    """The hub (with proxy and service) and the graders, started; their processes."""
-    env = hub_environment(course, port, book)
-    state = hub_folder(course)
-    state.mkdir(parents=True, exist_ok=True)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)],
-            cwd=state,
-            env=env,
-        )
-    ]
-    for _ in range(graders):
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "canhgiac.cli", "hub", "graders", "--course", str(course.root)],
-                cwd=course.root,
-                env=env,
-            )
-        )
-    return processes
+def service_environment(hub_env: dict[str, str]) -> dict[str, str]:
+    """What JupyterHub gives a service it starts (as deploy/server/canhgiac.env gives it on a server)."""
+    env = {
+        k: v for k, v in hub_env.items() if k not in ("CANHGIAC_SERVICE_API_TOKEN", "CONFIGPROXY_AUTH_TOKEN")
+    }
+    env.update(
+        JUPYTERHUB_SERVICE_NAME=SERVICE,
+        JUPYTERHUB_SERVICE_URL=f"http://127.0.0.1:{hub_env['CANHGIAC_SERVICE_PORT']}",
+        JUPYTERHUB_SERVICE_PREFIX=f"/services/{SERVICE}/",
+        JUPYTERHUB_BASE_URL="/",
+        JUPYTERHUB_API_URL=f"http://127.0.0.1:{hub_env['CANHGIAC_HUB_API_PORT']}/hub/api",
+        JUPYTERHUB_API_TOKEN=hub_env["CANHGIAC_SERVICE_API_TOKEN"],
+        JUPYTERHUB_CLIENT_ID=f"service-{SERVICE}",
+        JUPYTERHUB_OAUTH_CALLBACK_URL=f"/services/{SERVICE}/oauth_callback",
+    )
+    return env
 
 
-def _stop_orphan_proxy(state: Path) -> None:
-    """The proxy of a hub that ended without stopping it (a failed start): JupyterHub left its pid file."""
-    pid_file = state / "jupyterhub-proxy.pid"
+def _listening(port: int) -> bool:
     try:
-        pid = int(pid_file.read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return
-    if b"configurable-http-proxy" in cmdline:
-        os.kill(pid, signal.SIGTERM)
-    pid_file.unlink(missing_ok=True)
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
-def stop(processes: list[subprocess.Popen], timeout: float = 20.0, state: Path | None = None) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for process in processes:
+class Parts:
+    """The processes of a start, stopped together."""
+
+    def __init__(self) -> None:
+        self.hub: subprocess.Popen | None = None
+        self.others: list[subprocess.Popen] = []
+
+    @property
+    def all(self) -> list[subprocess.Popen]:
+        return [p for p in (self.hub, *self.others) if p is not None]
+
+    def start(self, course: Course, port: int, book: Path | None = None, graders: int = 1) -> bool:
+        """Service, graders, then the hub; False when the service ended or never opened its port."""
+        env = hub_environment(course, port, book)
+        state = ensure_hub_folder(course)
+        command = [sys.executable, "-m", "canhgiac.cli", "hub", "service", "--course", str(course.root)]
+        if book:
+            command += ["--book", str(book)]
+        service = subprocess.Popen(command, cwd=course.root, env=service_environment(env))
+        self.others.append(service)
+        for _ in range(graders):
+            self.others.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "canhgiac.cli", "hub", "graders", "--course", str(course.root)],
+                    cwd=course.root,
+                    env=env,
+                )
+            )
+        # The hub after the service's port answers: JupyterHub checks its services once at start.
+        deadline = time.monotonic() + SERVICE_PORT_WAIT
+        while not _listening(int(env["CANHGIAC_SERVICE_PORT"])):
+            if service.poll() is not None:
+                print("Dịch vụ khóa học đã dừng khi đang khởi động; dừng các phần còn lại.", file=sys.stderr)
+                return False
+            if time.monotonic() > deadline:
+                print(f"Dịch vụ khóa học chưa mở cổng sau {SERVICE_PORT_WAIT:.0f} giây.", file=sys.stderr)
+                return False
+            time.sleep(0.2)
+        self.hub = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)], cwd=state, env=env
+        )
+        return True
+
+    @property
+    def pids(self) -> frozenset[int]:
+        return frozenset(p.pid for p in self.all)
+
+    def ended(self) -> subprocess.Popen | None:
+        return next((p for p in self.all if p.poll() is not None), None)
+
+    def stop(self) -> None:
+        """Every part, asked to stop; the hub first given time to stop the learners' servers; then the rest ended."""
+        for process in self.all:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + HUB_STOP_SECONDS
+        for process in self.all:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"{' '.join(map(str, process.args[:5]))} chưa dừng: kết thúc.", file=sys.stderr)
+                process.kill()
+                process.wait()
+        end_leftovers()
+
+
+# ----------------------------------------------------------------------------- leftovers (Linux)
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Orphans of what this process starts come back to it (not to init): it can end them all."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def children(own: frozenset[int] = frozenset()) -> list[int]:
+    """The living children of this process, from /proc; orphans that ended are reaped (not `own`:
+    the processes it started itself, whose exit status their Popen reads)."""
+    pid = os.getpid()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if state is not None:
-        _stop_orphan_proxy(state)
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            if fields[0] == "Z":
+                if int(entry.name) in own:
+                    continue
+                try:
+                    os.waitpid(int(entry.name), os.WNOHANG)  # an orphan that ended: reaped
+                except ChildProcessError:
+                    pass
+                continue
+            found.append(int(entry.name))
+    return found
+
+
+def end_leftovers(timeout: float = LEFTOVER_STOP_SECONDS) -> list[int]:
+    """End what is still running under this process (SIGTERM, then SIGKILL); their pids."""
+    ended: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        deadline = time.monotonic() + timeout
+        while (left := children()) and time.monotonic() < deadline:
+            for pid in left:
+                if pid not in ended:
+                    ended.append(pid)
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.2)
+        if not children():
+            break
+    return ended
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def check_book(book: Path | None) -> None:
+    from canhgiac.service.run import default_book
+
+    index = (book or default_book()) / "index.html"
+    if not index.is_file():
+        raise DataError(f"{index.parent}: chưa có sách đã dựng (index.html). Hãy chạy make book trước.")
+
+
 def run(course: Course, port: int, book: Path | None = None) -> int:
-    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: as Ctrl+C
-    for line in prepare(course):
+    # Ctrl+C, and a service manager's stop, as Ctrl+C (also when started with SIGINT ignored: `cmd &`, nohup).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    override_file()  # a mistyped $CANHGIAC_HUB_CONFIG: DataError (exit 2), nothing started
+    book = book.resolve() if book else None  # the parts run in other folders
+    check_book(book)
+    become_subreaper()
+    accounts = Accounts(course)
+    for line in accounts.prepare():
         print(line, flush=True)
     print(f"Khóa học trực tuyến: http://127.0.0.1:{port}/  (Ctrl+C để dừng)", flush=True)
-    processes = start(course, port, book)
+    parts = Parts()
     try:
-        while all(p.poll() is None for p in processes):
+        if not parts.start(course, port, book):
+            return 1
+        accounts.start_background()
+        ticks = 0
+        while (ended := parts.ended()) is None:
             time.sleep(0.5)
-        ended = next(p for p in processes if p.poll() is not None)
+            ticks += 1
+            if ticks % 20 == 0:
+                children(parts.pids)  # reaps orphans that ended (a learner's server whose hub restarted it)
         print(
-            f"Một tiến trình đã dừng ({' '.join(map(str, ended.args[:3]))}...); dừng các phần còn lại.",
+            f"Một tiến trình đã dừng ({' '.join(map(str, ended.args[:5]))}...); dừng các phần còn lại.",
             file=sys.stderr,
         )
         return 1
     except KeyboardInterrupt:
-        print("\nĐang dừng khóa học trực tuyến...", file=sys.stderr)
+        print("\nĐang dừng khóa học trực tuyến...", file=sys.stderr, flush=True)
         return 0
     finally:
-        stop(processes, state=hub_folder(course))
+        # Stopping is not interrupted by a second Ctrl+C (a terminal sends it to every part too).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        started = time.monotonic()
+        accounts.stop()
+        parts.stop()
+        print(
+            f"Đã dừng mọi phần của khóa học trực tuyến ({time.monotonic() - started:.1f} giây).",
+            file=sys.stderr,
+        )

@@ -2,7 +2,8 @@
 
 The gradebook is read once (read_course); choosing an agency, a commune or a
 quiz only recomputes the tables from that data, with the report's own
-functions, so the dashboard shows exactly what the report would for the same
+functions (canhgiac.report.view, which the hosted course's filtered report
+shows too), so the dashboard shows exactly what the report would for the same
 learners.
 """
 
@@ -19,16 +20,7 @@ from canhgiac.datafile import DataError
 from canhgiac.report.charts import distribution_chart, questions_chart, rates_chart
 from canhgiac.report.html import number, reminders_html, rules_text, table_html
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.tables import (
-    YES,
-    by_group,
-    learners_table,
-    questions_table,
-    quizzes_table,
-    reminders_table,
-    score_distribution_table,
-    statuses,
-)
+from canhgiac.report.view import view_tables
 from canhgiac.text import html_lines
 
 ALL = "(tất cả)"
@@ -60,34 +52,27 @@ def show_view(
     quiz: str | None = None,
 ) -> None:
     """Display the figures of the learners of one agency and/or commune (None: all), for one quiz or all."""
-    view = data.filtered(agency, commune)
-    status = statuses(view, rules)
-    learners = learners_table(view, status)
-    n = len(learners.rows)
-    done, passed = learners.column("Hoàn thành").count(YES), learners.column("Đạt").count(YES)
-    where = ", ".join(x for x in (agency, commune) if x) or "Toàn khóa học"
+    view = view_tables(data, rules, settings, agency, commune, quiz)
+    n, done, passed = view.counts
     display(
         _html(
-            f"<h2>{escape(where)}</h2><p>{number(n)} học viên: {number(done)} hoàn thành, "
+            f"<h2>{escape(view.where)}</h2><p>{number(n)} học viên: {number(done)} hoàn thành, "
             f"{number(passed)} đạt. {escape(rules_text(rules))}</p>"
         )
     )
     if not n:
         display(_html("<p>Không có học viên nào ở đây.</p>"))
         return
-    group = by_group(view, status, "commune" if agency else "agency")
-    display(Image(rates_chart(group)))
-    display(_html(table_html(group)))
-    display(_html(table_html(quizzes_table(view, rules))))
-    distribution = score_distribution_table(view, quiz)
-    display(Image(distribution_chart(distribution, rules.pass_mark)))
-    display(_html(table_html(distribution)))
-    questions = questions_table(view, settings, [quiz] if quiz else None)
-    if questions.rows:
-        display(Image(questions_chart(questions, settings)))
-    display(_html(table_html(questions)))
-    heading = f"Cần nhắc: {escape(view.title(quiz))}" if quiz else "Cần nhắc"
-    display(_html(f"<h3>{heading}</h3>" + reminders_html(reminders_table(view, status, quiz))))
+    display(Image(rates_chart(view.group)))
+    display(_html(table_html(view.group)))
+    display(_html(table_html(view.quizzes)))
+    display(Image(distribution_chart(view.distribution, rules.pass_mark)))
+    display(_html(table_html(view.distribution)))
+    if view.questions.rows:
+        display(Image(questions_chart(view.questions, settings)))
+    display(_html(table_html(view.questions)))
+    heading = f"Cần nhắc: {escape(view.data.title(quiz))}" if quiz else "Cần nhắc"
+    display(_html(f"<h3>{heading}</h3>" + reminders_html(view.reminders)))
 
 
 def dashboard(course_dir: str | None = None) -> widgets.Widget:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from canhgiac.course import Course
 from canhgiac.course.clock import today as course_today
+from canhgiac.course.model import CourseData
 from canhgiac.course.read import read_course
 from canhgiac.datafile import DataError
 from canhgiac.report.charts import all_charts
@@ -95,14 +96,33 @@ def _write(path: Path, data: bytes) -> None:
         raise DataError(f"{path}: không ghi được tệp ({exc.strerror or exc}).") from None
 
 
-def write_report(course: Course, out: Path, today: date | None = None) -> Written:
-    """Read the course's gradebook and write every file of the report into `out`."""
+def write_workbook(course: Course, data: CourseData, out: Path) -> Path:
+    """Only the report's workbook, from data already read (the course service makes it when asked for)."""
+    table_list = all_tables(data, course.rules, course.settings(ReportSettings))
+    _write(Path(out) / XLSX_FILE, xlsx_bytes(table_list))
+    return Path(out) / XLSX_FILE
+
+
+def write_report(
+    course: Course,
+    out: Path,
+    today: date | None = None,
+    *,
+    data: CourseData | None = None,
+    workbook: bool = True,
+) -> Written:
+    """Read the course's gradebook and write every file of the report into `out`.
+
+    `data`: the course already read (read_course).  workbook=False leaves the
+    workbook out (the page still names it): it is the slowest file to make, and the
+    course service makes it only when a trainer asks for it (write_workbook).
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: đã có một tệp tên này; --out cần một thư mục.")
     rules, settings = course.rules, course.settings(ReportSettings)
     today = today or course_today(rules.tz)
-    data = read_course(course)
+    data = read_course(course) if data is None else data
     table_list = all_tables(data, rules, settings)
     tables = {t.name: t for t in table_list}
     charts = all_charts(tables, rules.pass_mark, settings)
@@ -112,7 +132,8 @@ def write_report(course: Course, out: Path, today: date | None = None) -> Writte
     )
     for table in table_list:
         _write(out / f"{table.name}.csv", csv_bytes(table))
-    _write(out / XLSX_FILE, xlsx_bytes(table_list))
+    if workbook:
+        _write(out / XLSX_FILE, xlsx_bytes(table_list))
     for name, png in charts.items():
         _write(out / CHARTS_DIR / f"{name}.png", png)
     html = report_html(data, tables, charts, rules, title=settings.course_title, today=today, files=files)

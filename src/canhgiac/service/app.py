@@ -9,7 +9,9 @@ in JupyterHub's whoami-oauth example).  URLs, under /services/khoa-hoc/:
     api/submissions   POST      hand in a quiz: the book page's file format, plus an optional client `id`
     api/results                 the signed-in learner's own attempts: status, score, passed, feedback
     api/certificate             the signed-in learner's certificate (PDF), once they pass
-    report/                     trainers: `canhgiac report`, made again when older than a few seconds
+    report/                     trainers: `canhgiac report`, the last one built (built again in the
+                                background when the gradebook changed: live_report.py)
+    report/loc                  trainers: that report filtered by agency, commune and quiz (the dashboard's filters)
     api/report/<name>.csv       trainers: each CSV of that report
     certificates/<id>.pdf       trainers: every certificate
 
@@ -17,6 +19,14 @@ Who is who comes from the hub: a hub user name is a learner ID in lower case
 (canhgiac.hub.accounts); trainers hold the custom scope `custom:khoa-hoc:trainer`,
 granted by the hub to the trainers' group (canhgiac.hub.config).  A learner can
 only hand in, and read, their own.
+
+Nothing slow runs on the IO loop: the hub is asked who signed in without
+blocking (HubAuth's async API, its answers cached), the database and the files
+are read and written in a thread pool, the report is built in a process of its
+own.  A submission costs one look-up of the signed-in learner (cached), the
+landing of its one attempt (collect's own, given the released quizzes kept in
+memory and that one learner, rather than the whole roster), a few fsyncs, and
+two small database writes.
 """
 
 import asyncio
@@ -33,25 +43,29 @@ from threading import Lock
 
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from tornado import web
 
-from canhgiac.collect import Received, collect_received
+from canhgiac.collect import Received, collect_received, released_quizzes
 from canhgiac.course import Course
 from canhgiac.course import queue as work
 from canhgiac.course.attempts import find_attempts, to_utc
+from canhgiac.course.learners import LEARNER, TRAINER, Learner
 from canhgiac.course.tables import attempt as attempt_table
+from canhgiac.course.tables import learner as learner_table
 from canhgiac.course.tables import metadata
+from canhgiac.course.tables import trainer as trainer_table
 from canhgiac.datafile import DataError
-from canhgiac.roster import load_learners
+from canhgiac.report.settings import ReportSettings
+from canhgiac.report.view import AGENCY, COMMUNE, QUIZ, chosen, view_html, view_tables
 from canhgiac.service import receipts
+from canhgiac.service.live_report import LiveReport
 from canhgiac.static_files import cache_control, negotiate
 
 TRAINER_SCOPE = "custom:khoa-hoc:trainer"
 MAX_BODY_BYTES = 256 * 1024
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-REPORT_MAX_AGE = 10.0  # seconds: the trainers' report is "live" within this
-ROSTER_MAX_AGE = 30.0
+ROSTER_MAX_AGE = 30.0  # seconds a signed-in person's roster entry is kept
 
 
 class Refusal(web.HTTPError):
@@ -73,24 +87,80 @@ class State:
         metadata.create_all(self.engine)
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="khoa-hoc")
         self.landing = Lock()
-        self.report_lock = Lock()
-        self._roster: tuple[float, dict] = (0.0, {})
+        self.report = LiveReport(course, self.engine, state / "bao-cao")
+        self._people: dict[str, tuple[float, Learner | None]] = {}
+        self._quizzes: tuple[tuple, dict] = ((), {})
+        self._views: dict[tuple, str] = {}
 
-    def roster(self) -> dict:
-        """Learners by hub user name (lower-case ID), cached briefly."""
-        stamp, learners = self._roster
-        if time.monotonic() - stamp > ROSTER_MAX_AGE:
-            learners = {learner_id.lower(): entry for learner_id, entry in load_learners(self.course).items()}
-            self._roster = (time.monotonic(), learners)
-        return learners
+    def person(self, user_name: str) -> Learner | None:
+        """The roster entry of a hub user (a lower-case learner ID), or None; kept ROSTER_MAX_AGE seconds.
+
+        One person's row, not the roster: a province's roster is tens of thousands of rows.
+        """
+        stamp, entry = self._people.get(user_name, (0.0, None))
+        if time.monotonic() - stamp <= ROSTER_MAX_AGE:
+            return entry
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(learner_table).where(learner_table.c.id == user_name)).mappings().all()
+            if not rows:  # an ID with capitals (HV001): the hub lower-cases user names
+                rows = [
+                    row
+                    for row in conn.execute(
+                        select(learner_table).where(func.lower(learner_table.c.id) == user_name)
+                    ).mappings()
+                    if row["id"].lower() == user_name
+                ]
+            row = rows[0] if rows else None
+            trainer = (
+                row is not None
+                and conn.execute(
+                    select(trainer_table.c.learner_id).where(trainer_table.c.learner_id == row["id"])
+                ).first()
+            )
+        entry = Learner(**dict(row), role=TRAINER if trainer else LEARNER) if row is not None else None
+        if len(self._people) > 100_000:
+            self._people.clear()
+        self._people[user_name] = (time.monotonic(), entry)
+        return entry
+
+    def quizzes(self) -> dict:
+        """The released quizzes (collect's), read again only when a release notebook changed."""
+        release = self.course.folder("release")
+        stamp = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in release.glob("*/*.ipynb")))
+        known, quizzes = self._quizzes
+        if stamp != known:
+            quizzes = released_quizzes(self.course)
+            self._quizzes = (stamp, quizzes)
+        return quizzes
 
     async def run(self, func, *args):
         return await asyncio.get_running_loop().run_in_executor(self.pool, func, *args)
 
+    def close(self) -> None:
+        self.report.close()
+
 
 class Base(HubOAuthenticated, web.RequestHandler):
+    entry: Learner | None = None
+
     def initialize(self, state: State) -> None:
         self.state = state
+
+    async def prepare(self):
+        """Who is signed in, asked without blocking the IO loop.
+
+        HubAuth's `get_current_user` is synchronous: on a token it has not seen
+        (a learner's first request, or every 5 minutes: its cache) it waits for
+        the hub's answer with the IO loop stopped, and a burst of learners signing
+        in would queue behind each other.  Its async form, awaited here, leaves
+        the answer on the handler, where `get_current_user` then finds it; the same
+        checks (XSRF for cookies, scopes) apply.  Then the person's roster row, in
+        the thread pool.
+        """
+        await self.hub_auth.get_user(self, sync=False)
+        user = self.current_user
+        if user and user.get("kind", "user") == "user":
+            self.entry = await self.state.run(self.state.person, user["name"].lower())
 
     def write_error(self, status_code: int, **kwargs) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -115,7 +185,7 @@ class Base(HubOAuthenticated, web.RequestHandler):
             if self.request.method not in ("GET", "HEAD") and self.get_cookie(self.hub_auth.cookie_name):
                 raise Refusal(403, "Thiếu hoặc sai mã chống giả mạo (XSRF); hãy tải lại trang rồi thử lại.")
             raise Refusal(401, "Anh, chị chưa đăng nhập, hoặc phiên đăng nhập đã hết hạn; hãy đăng nhập lại.")
-        entry = self.state.roster().get(user["name"].lower())
+        entry = self.entry
         if entry is None:
             raise Refusal(403, "Tài khoản này không có trong danh sách học viên của khóa học.")
         return entry
@@ -219,7 +289,7 @@ class SubmissionsHandler(Base):
         data["learner"] = entry.id
         digest = hashlib.sha256(body).hexdigest()
         outcome = await self.state.run(
-            self._land, entry.id, assignment, data, ident or digest[:32], received_at
+            land, self.state, entry, assignment, data, ident or digest[:32], received_at
         )
         if isinstance(outcome, str):
             raise Refusal(400, f"Bài nộp không hợp lệ: {outcome}.")
@@ -228,24 +298,44 @@ class SubmissionsHandler(Base):
             receipt = await self.state.run(receipts.save, self.state.engine, receipt)
         self.json(receipt.public(), 201)
 
-    def _land(self, learner: str, assignment: str, data: dict, ident: str, received_at: datetime):
-        """Store the attempt as `canhgiac collect` stores a book page's file; its time, or the refusal's reason."""
-        raw = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        item = Received(
-            origin=f"khoa-hoc:{learner}:{ident}",
-            names=(f"{learner}_{assignment}",),
-            group=f"khoa-hoc:{ident}",
-            suffix=".json",
-            data=raw,
-            modified=received_at,
+
+def land(state: State, entry: Learner, assignment: str, data: dict, ident: str, received_at: datetime):
+    """Store the attempt as `canhgiac collect` stores a book page's file; its time, or the refusal's reason.
+
+    In the thread pool.  collect's own landing, told what the service already
+    knows (the released quizzes, the signed-in learner), then the grading request.
+    """
+    learner = entry.id
+    raw = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    item = Received(
+        origin=f"khoa-hoc:{learner}:{ident}",
+        names=(f"{learner}_{assignment}",),
+        group=f"khoa-hoc:{ident}",
+        suffix=".json",
+        data=raw,
+        modified=received_at,
+    )
+    with state.landing:
+        result = collect_received(
+            state.course,
+            [item],
+            quizzes=state.quizzes(),
+            learners={learner: entry.full_name},
+            graded=graded_of(state.engine, learner),
         )
-        with self.state.landing:
-            result = collect_received(self.state.course, [item])
-        if result.refused:
-            return result.refused[0].reason
-        stored = (result.collected or result.duplicates)[0]
-        work.request_grading(self.state.engine, learner, assignment)
-        return stored.submitted_at
+    if result.refused:
+        return result.refused[0].reason
+    stored = (result.collected or result.duplicates)[0]
+    work.request_grading(state.engine, learner, assignment)
+    return stored.submitted_at
+
+
+def graded_of(engine, learner: str) -> set:
+    """collect's `graded` for one learner: (learner, assignment, time) of their graded attempts."""
+    a = attempt_table.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(a.learner_id, a.assignment, a.submitted_at).where(a.learner_id == learner))
+        return {tuple(row) for row in rows}
 
 
 def learner_results(state: State, learner: str) -> list[dict]:
@@ -315,37 +405,79 @@ class CertificateHandler(Base):
         self.finish(path.read_bytes())
 
 
-def _fresh_report(state: State) -> Path:
-    from canhgiac.report import write_report
-
-    folder = state.state / "bao-cao"
-    page = folder / "report.html"
-    with state.report_lock:
-        if not page.is_file() or time.time() - page.stat().st_mtime > REPORT_MAX_AGE:
-            write_report(state.course, folder)
-            page.touch()
-    return folder
-
-
 class ReportHandler(Base):
+    """The last live report built (live_report.py): its page, charts, CSVs and workbook."""
+
+    KINDS = {
+        ".html": "text/html; charset=utf-8",
+        ".csv": "text/csv; charset=utf-8",
+        ".png": "image/png",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+
     @web.authenticated  # a trainer not signed in goes to the hub's login page, then back here
     async def get(self, name: str):
         self.require_trainer()
-        folder = await self.state.run(_fresh_report, self.state)
+        built = await self.state.report.latest()
         name = name or "report.html"
-        path = (folder / name).resolve()
-        if not path.is_relative_to(folder.resolve()) or not path.is_file():
-            raise Refusal(404, "Báo cáo không có tệp này.")
-        kinds = {".html": "text/html; charset=utf-8", ".csv": "text/csv; charset=utf-8", ".png": "image/png"}
-        kinds[".xlsx"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        self.set_header("Content-Type", kinds.get(path.suffix, "application/octet-stream"))
+        self.set_header("Content-Type", self.KINDS.get(Path(name).suffix, "application/octet-stream"))
         self.set_header("Cache-Control", "no-store")
-        self.finish(path.read_bytes())
+        if name == "report.html":
+            gzipped = "gzip" in self.request.headers.get("Accept-Encoding", "")
+            if gzipped:
+                self.set_header("Content-Encoding", "gzip")
+            self.finish(built.page_gz if gzipped else built.page)
+            return
+        folder = built.folder.resolve()
+        if name == "report.xlsx":
+            path = await self.state.report.workbook(built)
+        else:
+            path = (folder / name).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            raise Refusal(404, "Báo cáo không có tệp này.")
+        self.finish(await self.state.run(path.read_bytes))
 
 
 class ReportCsvHandler(ReportHandler):
     async def get(self, name: str):
         await super().get(f"{name}.csv")
+
+
+def filtered_page(state: State, built, agency: str, commune: str, quiz: str) -> str:
+    """report/loc: the last report's figures for the chosen agency, commune and quiz (report.view)."""
+    data = built.data
+    picked = chosen(data, agency, commune, quiz)
+    key = (built.folder, *picked)
+    page = state._views.get(key)
+    if page is None:
+        course = state.course
+        rules, settings = course.rules, course.settings(ReportSettings)
+        view = view_tables(data, rules, settings, *picked)
+        page = view_html(
+            data,
+            view,
+            rules,
+            title=settings.course_title,
+            made=built.made(course),
+            full_report="./",
+            csv_link="../api/report/{name}.csv",
+        )
+        if len(state._views) > 64 or any(k[0] != built.folder for k in state._views):
+            state._views = {}
+        state._views[key] = page
+    return page
+
+
+class ReportFilterHandler(Base):
+    @web.authenticated
+    async def get(self):
+        self.require_trainer()
+        built = await self.state.report.latest()
+        args = [self.get_query_argument(name, "")[:256] for name in (AGENCY, COMMUNE, QUIZ)]
+        page = await self.state.run(filtered_page, self.state, built, *args)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page)
 
 
 class CertificatesHandler(Base):
@@ -425,6 +557,7 @@ def make_app(course: Course, book: Path, prefix: str, state_folder: Path) -> web
         (p + "api/results", ResultsHandler, {"state": state}),
         (p + "api/certificate", CertificateHandler, {"state": state}),
         (p + r"api/report/([A-Za-z0-9_-]+)\.csv", ReportCsvHandler, {"state": state}),
+        (p + "report/loc", ReportFilterHandler, {"state": state}),
         (p + r"report/([A-Za-z0-9_./-]*)", ReportHandler, {"state": state}),
         (p + r"certificates/([A-Za-z0-9._-]*?)(?:\.pdf)?", CertificatesHandler, {"state": state}),
         (p + "(.*)", BookHandler, {"state": state, "path": str(book)}),

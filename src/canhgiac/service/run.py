@@ -10,6 +10,12 @@ It listens at once and answers 503 ("đang khởi động") while it loads the r
 (nbgrader alone takes seconds to import on a busy machine): JupyterHub gives a
 managed service ten seconds to answer, and an operator's health check should
 see it starting rather than refusing connections.
+
+Its cookies (the hub sign-in it keeps, the OAuth state) are signed with
+CANHGIAC_COOKIE_SECRET (hex, at least 32 bytes: `openssl rand -hex 32`), so that
+several replicas of the service, or one restarted, accept each other's cookies;
+without it, a random secret per start (one process: a restart only makes each
+learner pass through the hub's sign-in again, without typing anything).
 """
 
 import asyncio
@@ -25,6 +31,8 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import PeriodicCallback
 
 PREFIX = "/services/khoa-hoc/"
+COOKIE_SECRET_ENV = "CANHGIAC_COOKIE_SECRET"
+MIN_SECRET_BYTES = 32
 # Larger than the service's own limit (canhgiac.service.app.MAX_BODY_BYTES), so that an
 # oversized submission gets its Vietnamese 413 rather than a closed connection.
 MAX_BODY_SIZE = 4 * 1024 * 1024
@@ -67,12 +75,33 @@ class Switch(httputil.HTTPServerConnectionDelegate):
         self.app.on_close(server_conn)
 
 
+def cookie_secret(env=os.environ) -> bytes:
+    """The key the service signs its cookies with: $CANHGIAC_COOKIE_SECRET (hex), else random for this start."""
+    from canhgiac.errors import DataError
+
+    text = env.get(COOKIE_SECRET_ENV, "").strip()
+    if not text:
+        return os.urandom(MIN_SECRET_BYTES)
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise DataError(
+            f"{COOKIE_SECRET_ENV} phải là một chuỗi thập lục phân (hex) dài ít nhất {2 * MIN_SECRET_BYTES} "
+            "ký tự, ví dụ tạo bằng lệnh: openssl rand -hex 32"
+        )
+    return secret
+
+
 def default_book() -> Path:
     """The book built in the checkout this package is installed from (make book)."""
     return Path(__file__).resolve().parents[3] / "_build" / "html"
 
 
-def _load(course_arg: str | None, book: Path, prefix: str, state: Path | None) -> web.Application:
+def _load(
+    course_arg: str | None, book: Path, prefix: str, state: Path | None, secret: bytes
+) -> web.Application:
     """The service itself: imported here, after the port is open (nbgrader is slow to import)."""
     from canhgiac.course import resolve_course
     from canhgiac.hub.accounts import hub_folder
@@ -80,10 +109,14 @@ def _load(course_arg: str | None, book: Path, prefix: str, state: Path | None) -
     app = importlib.import_module("canhgiac.service.app")
     course = resolve_course(course_arg).require_exists()
     app.check_ready(course, book)
-    return app.make_app(course, book, prefix, state or hub_folder(course) / "khoa-hoc")
+    application = app.make_app(course, book, prefix, state or hub_folder(course) / "khoa-hoc")
+    # tornado reads the key from the settings at each signed cookie: every replica given the same
+    # secret accepts the sign-in cookie another one set (HubOAuth keeps the hub token in it).
+    application.settings["cookie_secret"] = secret
+    return application
 
 
-async def _serve(course_arg: str | None, book: Path, state: Path | None) -> None:
+async def _serve(course_arg: str | None, book: Path, state: Path | None, secret: bytes) -> None:
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", PREFIX)
     switch = Switch(web.Application([(r".*", Starting)]))
@@ -102,16 +135,20 @@ async def _serve(course_arg: str | None, book: Path, state: Path | None) -> None
 
     watch = PeriodicCallback(orphaned, 2000)
     watch.start()
-    switch.app = await asyncio.to_thread(_load, course_arg, book, prefix, state)
+    switch.app = await asyncio.to_thread(_load, course_arg, book, prefix, state, secret)
     print(f"Dịch vụ khóa học (khoa-hoc) nghe tại {url.geturl()} , đường dẫn {prefix}", flush=True)
     await stop.wait()
     watch.stop()
     server.stop()
+    state = switch.app.settings.get("state")
+    if state is not None:
+        state.close()  # the report's builder process
 
 
 def serve(course_arg: str | None, book: Path | None = None, state: Path | None = None) -> None:
     """Serve the course of a `--course` argument (resolved once the port is open)."""
-    asyncio.run(_serve(course_arg, book or default_book(), state))
+    secret = cookie_secret()  # a bad value stops here, before the port opens (DataError, exit 2)
+    asyncio.run(_serve(course_arg, book or default_book(), state, secret))
     # HubOAuth keeps a thread with its own event loop, which would keep the process alive: the
     # service has nothing left to finish (every submission is stored before its answer is sent).
     sys.stdout.flush()
