@@ -3,10 +3,12 @@ a grader) on 127.0.0.1 at free ports, started by a test module and stopped at it
 
 import csv
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -18,6 +20,9 @@ from canhgiac.tools import BIN, tool_env
 
 SERVICE = "/services/khoa-hoc/"
 TRAINER = ("GV001", "Trần Thị Huấn", "Sở Nội vụ")
+# A learner of no other test: the hub's own pages and their JupyterLab on a phone (test_hub.py,
+# test_hub_book_only.py).
+PHONE_LEARNER = ("CB009", "Lê Văn Minh", "UBND xã Đình Lập")
 
 
 def free_port() -> int:
@@ -52,6 +57,21 @@ def add_trainer(course: Path, folder: Path, trainer: tuple[str, ...] = TRAINER) 
         "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n"
         + ",".join([ident, name, agency, rest[0] if rest else "", "", "cán bộ phụ trách"])
         + "\n"
+    )
+    subprocess.run(
+        [str(BIN / "canhgiac"), "roster", "import", str(roster), "--course", str(course)],
+        check=True,
+        capture_output=True,
+        env=tool_env(),
+    )
+
+
+def add_learners(course: Path, folder: Path, learners: tuple[tuple[str, ...], ...]) -> None:
+    """More learners (ID, name, agency) into the roster through `canhgiac roster import`."""
+    roster = folder / "hoc-vien-them.csv"
+    roster.write_text(
+        "Mã,Họ và tên,Cơ quan,Xã,Email,Vai trò\n"
+        + "".join(",".join([*learner[:3], "", "", "học viên"]) + "\n" for learner in learners)
     )
     subprocess.run(
         [str(BIN / "canhgiac"), "roster", "import", str(roster), "--course", str(course)],
@@ -157,13 +177,21 @@ def stop_hub_run(process: subprocess.Popen, log: Path, within: float = 60.0) -> 
 
 
 def start_hub(
-    course: Path, book: Path, folder: Path, trainer: tuple[str, ...] = TRAINER, hub_config: Path | None = None
+    course: Path,
+    book: Path,
+    folder: Path,
+    trainer: tuple[str, ...] = TRAINER,
+    hub_config: Path | None = None,
+    learners: tuple[tuple[str, ...], ...] = (),
 ) -> Hub:
-    """`canhgiac hub accounts` for the course (with `trainer` added), then `canhgiac hub run`, healthy.
+    """`canhgiac hub accounts` for the course (with `trainer` and `learners` added), then `canhgiac hub
+    run`, healthy.
 
     The one way the tests (tests/test_hub.py, tests/test_deploy_server.py) and benchmarks/hosted.py
     start the hosted course (the benchmark uses its parts: launch_hub_run, wait_until_healthy, stop_hub_run)."""
     add_trainer(course, folder, trainer)
+    if learners:
+        add_learners(course, folder, learners)
     set_up_certificates(course)
     accounts = folder / "tai-khoan.csv"
     passwords = make_accounts(course, accounts)
@@ -210,3 +238,76 @@ def attempt_folders(course: Path, learner: str) -> list[Path]:
         if base.is_dir():
             found += [p for p in base.rglob("timestamp.txt")]
     return found
+
+
+# JupyterHub's English interface (5.5's templates and scripts): none of it may reach a learner.
+ENGLISH_UI = [
+    "Start My Server",
+    "Stop My Server",
+    "My Server",
+    "Token",
+    "Logout",
+    "Login",
+    "Home",
+    "Services",
+    "Admin",
+    "Server not running",
+    "Spawn failed",
+    "Launch Server",
+    "Relaunch",
+    "Your server",
+    "is starting up",
+    "Event log",
+    "Request new API token",
+    "API Tokens",
+    "Authorized Applications",
+    "Note",
+    "Never",
+    "revoke",
+    "Forbidden",
+    "Not Found",
+    "Jupyter has lots of moons",
+    "Toggle navigation",
+    "Toggle dark mode",
+    "requires JavaScript",
+    "You can try restarting",
+]
+# Every text a person meets: text nodes, and the labels, titles and placeholders of controls.
+PAGE_WORDS = """() => {
+  const words = [];
+  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (parent && !parent.closest("script, style")) words.push(walker.currentNode.data);
+  }
+  for (const el of document.querySelectorAll("[aria-label], [title], [placeholder], [alt], input[value]")) {
+    for (const name of ["aria-label", "title", "placeholder", "alt"]) words.push(el.getAttribute(name) || "");
+    if (el.matches("input[type=submit], input[type=button]")) words.push(el.value);
+  }
+  return words.join("\\n");
+}"""
+
+
+def assert_vietnamese(page, where: str) -> str:
+    """The page is marked Vietnamese and holds none of JupyterHub's English interface; its words."""
+    assert page.evaluate("document.documentElement.lang") == "vi", where
+    words = page.evaluate(PAGE_WORDS)
+    left = [w for w in ENGLISH_UI if re.search(rf"\b{re.escape(w)}\b", words)]
+    assert not left, f"{where}: English left {left}"
+    assert unicodedata.normalize("NFC", words) == words, f"{where}: text not in Unicode NFC"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{where}: wider than the screen"
+    )
+    return words
+
+
+def first_sign_in(page, hub: Hub, learner: str, new_password: str, tap: bool = True) -> None:
+    """The hub's login page (already open), then its first-sign-in form, as a learner fills them on a phone."""
+    press = "tap" if tap else "click"
+    page.get_by_label("Mã học viên (tên đăng nhập)").fill(learner)
+    page.get_by_label("Mật khẩu:", exact=True).fill(hub.passwords[learner])
+    getattr(page.get_by_role("button", name="Đăng nhập"), press)()
+    page.get_by_label("Mật khẩu ban đầu:", exact=True).fill(hub.passwords[learner])
+    page.get_by_label("Mật khẩu mới:", exact=True).fill(new_password)
+    page.get_by_label("Nhập lại mật khẩu mới:", exact=True).fill(new_password)
+    getattr(page.get_by_role("button", name="Đổi mật khẩu và vào học"), press)()

@@ -19,10 +19,13 @@ import requests
 from answer_key import key_leaks
 from course_factory import answers_for, copy_course, questions
 from hub_helpers import (
+    PHONE_LEARNER,
     SERVICE,
     TRAINER,
     api_headers,
+    assert_vietnamese,
     attempt_folders,
+    first_sign_in,
     sign_in,
     start_hub,
     stop_hub,
@@ -42,12 +45,17 @@ def hub(released_course, built_book, tmp_path_factory):
     course = copy_course(released_course, folder / "course")
     book = folder / "book"
     shutil.copytree(built_book, book)  # this module adds a precompressed file to it
-    running = start_hub(course, book, folder)
+    # An operator's setting, as CANHGIAC_HUB_CONFIG loads it: the spawn page goes to the "đang mở"
+    # page at once rather than after 10 s, so every start in these tests shows that page.
+    operator = folder / "jupyterhub_config.py"
+    operator.write_text('c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}\n', encoding="utf-8")
+    running = start_hub(course, book, folder, hub_config=operator, learners=(PHONE_LEARNER,))
     running.book = book
     yield running
     code = stop_hub(running)
-    # The learner's system user made by the JupyterLab test, and its home.
-    subprocess.run(["userdel", "--remove", "hv-cb008"], capture_output=True)
+    # The learners' system users made by the JupyterLab tests, and their homes.
+    for system_user in ("hv-cb008", "hv-cb009"):
+        subprocess.run(["userdel", "--remove", system_user], capture_output=True)
     assert code == 0, running.log_text()[-3000:]
 
 
@@ -92,7 +100,7 @@ def test_accounts_file_gives_everyone_an_initial_password(hub):
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0] == "Mã,Họ và tên,Cơ quan,Mật khẩu ban đầu"
-    assert set(hub.passwords) == {f"CB00{i}" for i in range(1, 9)} | {TRAINER[0]}
+    assert set(hub.passwords) == {f"CB00{i}" for i in range(1, 9)} | {TRAINER[0], PHONE_LEARNER[0]}
     assert len(set(hub.passwords.values())) == len(hub.passwords)
     assert f"{TRAINER[0]},{TRAINER[1]},{TRAINER[2]}," in raw.decode("utf-8-sig")
 
@@ -275,7 +283,9 @@ def test_a_learner_takes_the_final_test_on_a_phone(hub, browser):
         assert page.locator("#cg-exam-learner").input_value() == "CB001"
         assert not page.locator(".cg-exam-send").is_visible()
         lab = page.get_by_role("link", name="Làm bài này trong JupyterLab")
-        assert lab.get_attribute("href") == "/hub/user-redirect/lab/tree/bai-kiem-tra/final/quiz.ipynb"
+        assert lab.get_attribute("href") == "/hub/spawn?next=" + quote(
+            "/hub/user-redirect/lab/tree/bai-kiem-tra/final/quiz.ipynb", safe=""
+        )
         answer_final(page, "all")
         page.get_by_role("button", name="Nộp bài", exact=True).tap()
         page.wait_for_selector("form.cg-exam[data-result='dang-cham'], form.cg-exam[data-result='dat']")
@@ -366,6 +376,15 @@ def test_a_trainer_finds_the_learner_in_the_live_report(hub, browser):
         assert "Hoàng Văn Minh" in final.text() and "Nguyễn Thị Lan" not in final.text()
         unknown = context.request.get(hub.service("report/loc?co_quan=%3Cscript%3E"))
         assert unknown.status == 200 and "Toàn khóa học" in unknown.text() and "<script" not in unknown.text()
+
+        # The hub's home, in Vietnamese, leads a trainer to the live report; the admin page is not theirs.
+        page.goto(f"{hub.url}/hub/home")
+        report = page.get_by_role("button", name="Báo cáo trực tiếp của khóa học")
+        assert report.get_attribute("href") == SERVICE + "report/"
+        page.get_by_role("button", name="Mở hoặc đóng trình đơn").tap()  # the nav bar, folded on a phone
+        page.get_by_role("link", name="Báo cáo trực tiếp", exact=True).wait_for()
+        assert page.goto(f"{hub.url}/hub/admin").status == 403
+        assert "Không có quyền mở trang này" in page.content()
     finally:
         context.close()
 
@@ -474,3 +493,119 @@ def _environ(proc: Path) -> bytes:
 
 def _xsrf(context) -> str:
     return next((c["value"] for c in context.cookies() if c["name"] == "_xsrf" and c["path"] == SERVICE), "")
+
+
+# ---------------------------------------------------------------- JupyterHub's own pages, in Vietnamese
+
+
+def test_the_hubs_pages_are_vietnamese_and_open_jupyterlab_on_a_phone(hub, browser):
+    """On a phone, are the hub's login, home, token, change-password, not-running, 400, 403, 404 and
+    "đang mở" pages in Vietnamese (lang="vi", none of JupyterHub's English, no wider than the screen),
+    does the book carry links to the hub and JupyterLab, does one tap on the home's button start the
+    learner's own JupyterLab, in Vietnamese (its menus from the language pack), does the home's
+    "Dừng JupyterLab" stop it, a lesson's link in the book start it again on that notebook, and
+    "Đăng xuất" lead back to the login page?"""
+    learner = PHONE_LEARNER[0]
+    name = learner.lower()
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{hub.url}/hub/login?next={quote('/hub/home', safe='')}")
+        assert_vietnamese(page, "login")
+        first_sign_in(page, hub, learner, NEW_PASSWORD)
+        page.wait_for_url("**/hub/home")
+
+        # The home: one button to the learner's JupyterLab, the book, the results; no trainer's link.
+        words = assert_vietnamese(page, "home")
+        assert "Xin chào" in words and "Báo cáo trực tiếp" not in words
+        lab = page.get_by_role("button", name="Mở JupyterLab của tôi")
+        assert lab.is_visible() and lab.get_attribute("href") == f"/hub/spawn/{name}"
+        assert (
+            page.get_by_role("button", name="Sách khóa học và bài kiểm tra").get_attribute("href") == SERVICE
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, "wider than the phone"
+
+        # The nav bar, folded on a phone: "Mã truy cập" opens the token page, which makes a token.
+        page.get_by_role("button", name="Mở hoặc đóng trình đơn").tap()
+        page.get_by_role("link", name="Mã truy cập").tap()
+        page.wait_for_url("**/hub/token")
+        assert_vietnamese(page, "token")
+        page.get_by_label("Ghi chú").fill("thử trên điện thoại")
+        page.get_by_role("button", name="Tạo mã truy cập mới").tap()
+        page.locator("#token-result").wait_for()
+        assert len(page.locator("#token-result").inner_text()) > 20
+        page.reload()
+        assert "thử trên điện thoại" in assert_vietnamese(page, "token with a token")
+        assert page.get_by_role("button", name="Thu hồi").count() >= 1
+
+        page.goto(f"{hub.url}/hub/change-password")
+        assert "Đổi mật khẩu của" in assert_vietnamese(page, "change password")
+
+        # Errors: a page that does not exist, and the admin page (trainers and learners are no admins).
+        missing = page.goto(f"{hub.url}/hub/khong-co-trang-nay")
+        assert missing.status == 404
+        assert "Không tìm thấy trang" in assert_vietnamese(page, "404")
+        forbidden = page.goto(f"{hub.url}/hub/admin")
+        assert forbidden.status == 403
+        assert "Không có quyền mở trang này" in assert_vietnamese(page, "403")
+        assert page.goto(f"{hub.url}/hub/accept-share").status == 400  # no invitation: learners cannot share
+        assert "Yêu cầu không hợp lệ" in assert_vietnamese(page, "400")
+
+        # The learner's JupyterLab, not started yet: the hub says so and offers to open it.
+        page.goto(f"{hub.url}/user/{name}/lab")
+        page.get_by_role("button", name="Mở JupyterLab").wait_for()
+        assert "JupyterLab của anh, chị chưa chạy" in assert_vietnamese(page, "not running")
+
+        # The book, from the course service: a bar with the hub's home, JupyterLab and the results.
+        page.goto(hub.service("notebooks/tinh-huong.html"))
+        bar = page.locator("nav.cg-hosted-bar")
+        bar.wait_for(timeout=30_000)
+        assert bar.get_by_role("link", name="Trang chủ").get_attribute("href") == "/hub/home"
+        to_lab = bar.get_by_role("link", name="JupyterLab").get_attribute("href")
+        assert to_lab == "/hub/spawn?next=" + quote("/hub/user-redirect/lab", safe="")
+        lesson = page.get_by_role("link", name="Mở bài này trong JupyterLab của tôi").get_attribute("href")
+        assert lesson.endswith(quote("/hub/user-redirect/lab/tree/bai-hoc/tinh-huong.ipynb", safe=""))
+        bar.get_by_text("Kết quả của tôi").tap()
+        bar.get_by_text("Anh, chị chưa nộp bài kiểm tra nào.").wait_for()
+        page.goto(hub.service("book/kiem-tra/huong-dan.html#ket-qua-cua-toi"))  # the home's "Kết quả của tôi"
+        page.locator("details#ket-qua-cua-toi[open]").wait_for()
+
+        # One tap on the home's button: "đang mở" in Vietnamese, then JupyterLab, in Vietnamese.
+        page.goto(f"{hub.url}/hub/home")
+        page.get_by_role("button", name="Mở JupyterLab của tôi").tap()
+        page.wait_for_url(f"**/hub/spawn-pending/{name}**", timeout=60_000)
+        assert "Đang mở JupyterLab của anh, chị" in assert_vietnamese(page, "spawn pending")
+        page.wait_for_url(f"**/user/{name}/lab**", timeout=240_000)
+        menus = page.locator(".lm-MenuBar-itemLabel")
+        menus.filter(has_text="Tệp").first.wait_for(state="attached", timeout=180_000)
+        labels = page.evaluate(
+            "[...document.querySelectorAll('.lm-MenuBar-itemLabel')].map(e => e.textContent)"
+        )
+        assert "Trợ giúp" in labels and "File" not in labels and "Help" not in labels, labels
+        assert "Nbgrader" not in labels, labels  # the instructor's tools are not the learner's
+        page.get_by_text("bai-kiem-tra", exact=True).wait_for(timeout=60_000)  # the learner's own quizzes
+        assert page.get_by_text("official Jupyter news").count() == 0
+
+        # Back home: the button now goes to the running JupyterLab, and "Dừng JupyterLab" stops it.
+        page.goto(f"{hub.url}/hub/home")
+        assert_vietnamese(page, "home, JupyterLab running")
+        assert (
+            page.get_by_role("button", name="Vào JupyterLab của tôi").get_attribute("href") == f"/user/{name}"
+        )
+        page.get_by_role("button", name="Dừng JupyterLab").tap()
+        page.get_by_role("button", name="Mở JupyterLab của tôi").wait_for(timeout=120_000)
+        assert_vietnamese(page, "home, JupyterLab stopped")
+
+        # A lesson's link from the book starts JupyterLab again and opens that notebook.
+        page.goto(hub.service("notebooks/tinh-huong.html"))
+        page.get_by_role("link", name="Mở bài này trong JupyterLab của tôi").tap()
+        page.wait_for_url(f"**/user/{name}/lab/tree/bai-hoc/tinh-huong.ipynb**", timeout=240_000)
+        page.goto(f"{hub.url}/hub/home")
+
+        # "Đăng xuất", from the folded nav bar: back to the Vietnamese login page.
+        page.get_by_role("button", name="Mở hoặc đóng trình đơn").tap()
+        page.get_by_role("button", name="Đăng xuất").tap()
+        page.wait_for_url("**/hub/login**")
+        assert "Đăng nhập khóa học Cảnh giác" in assert_vietnamese(page, "after logout")
+    finally:
+        context.close()

@@ -351,19 +351,49 @@ def _text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
+# What only developers and operators type: never on a learner's page (issue 12).  Case matters:
+# the product names (JupyterLab, Jupyter Notebook) are for learners too, the commands are not.
+DEVELOPER_WORDS = (
+    "make ",
+    ".venv/",
+    "nbgrader",
+    "Run All Cells",
+    "jupyter lab",
+    "jupyter notebook",
+    "pip install",
+)
+
+
 def test_no_learner_page_holds_developer_material(built_book):
-    """Does no page for learners (all but the trainers' and operators' guides) mention `make `, `.venv/` or nbgrader?"""
+    """Does no page for learners (every page of the built book but the trainers' and operators' guides)
+    mention `make `, `.venv/`, nbgrader, `jupyter lab` or `pip install`?"""
     found = []
-    for path in toc_pages():
-        if path in STAFF_PAGES:
-            continue
+    pages = {p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")} | set(toc_pages())
+    for path in sorted(pages - STAFF_PAGES):
         text = _text((built_book / path).read_text(encoding="utf-8"))
-        found += [
-            f"{path}: {word!r}" for word in ("make ", ".venv/", "nbgrader", "Run All Cells") if word in text
-        ]
+        found += [f"{path}: {word!r}" for word in DEVELOPER_WORDS if word in text]
     assert not found, found
     guide = _text((built_book / TRAINERS_GUIDE).read_text(encoding="utf-8"))
     assert ".venv/bin/jupyter" in guide and "Run All Cells" in guide, "the commands left the book entirely"
+
+
+def test_the_static_book_shows_no_hosted_course_links_and_asks_nothing(browser, site):
+    """On the static book (no course service, no `canhgiac_hosted` cookie), does a page ask for no API and
+    show no bar of the hosted course; and with the cookie but no service, does it stay as it is?"""
+    context = browser.new_context(**PHONE)
+    try:
+        asked: list[str] = []
+        context.on("request", lambda request: asked.append(request.url) if "/api/" in request.url else None)
+        page = _open(context, site, PAGE_TYPES["lesson"])
+        page.wait_for_load_state("networkidle")
+        assert asked == [] and page.locator(".cg-hosted-bar").count() == 0
+        assert page.get_by_text("Mở bài này trong JupyterLab của tôi").count() == 0
+        context.add_cookies([{"name": "canhgiac_hosted", "value": "1", "url": site}])
+        page.reload(wait_until="networkidle")
+        assert any(url.endswith("/api/me") for url in asked), asked  # it asked, got no learner...
+        assert page.locator(".cg-hosted-bar").count() == 0  # ...and added nothing
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------- figures

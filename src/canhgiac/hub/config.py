@@ -23,6 +23,8 @@ What it sets, and why:
   a province with its own single sign-on sets GenericOAuthenticator in its file instead
   (docs: the trainer's guide, "Khóa học trực tuyến");
 - the course service `khoa-hoc` and the hub's home page pointing to it;
+- JupyterHub's own pages (home, token, spawn, errors...) in Vietnamese: templates/ replaces
+  upstream's page.html and the pages a learner or trainer reaches;
 - roles: every user may use the service (access:services!service=khoa-hoc) and
   nothing else of other users; the roster's trainers form the group
   `can-bo-phu-trach`, whose role holds the service's custom scope
@@ -114,6 +116,9 @@ def configure(c, env=os.environ) -> None:
     c.Authenticator.allow_all = True  # only the roster's accounts exist; sign-up is off
     c.JupyterHub.template_paths = [str(TEMPLATES)]
     c.JupyterHub.default_url = f"/services/{SERVICE}/"
+    # The hub's pages in Vietnamese (templates/: page, home, spawn, token, error...) need the
+    # service's name for their links and the trainers' scope for the report's.
+    c.JupyterHub.template_vars = {"course_service": SERVICE, "trainer_scope": TRAINER_SCOPE}
 
     service = {
         "name": SERVICE,

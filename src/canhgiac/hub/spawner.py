@@ -5,7 +5,8 @@ JupyterLab runs as that learner's own unprivileged system user
 (`hv-<hub name>`, made with `useradd` at the first start), in their own home
 (mode 700), which holds copies of the course's released quiz notebooks
 (`bai-kiem-tra/<quiz>/quiz.ipynb`) and lesson notebooks (`bai-hoc/`), and
-JupyterLab's setting for the Vietnamese language pack.  The course folder,
+JupyterLab's settings: the Vietnamese language pack, no news prompt, and
+nbgrader's instructor tools hidden (LEARNER_SETTINGS).  The course folder,
 the source notebooks, the gradebook and other learners' homes are not theirs
 to read (keep the course folder mode 700, as `canhgiac hub run` makes its
 `hub/` folder).  "Lưu bài làm" in a quiz hands the answers in to the course
@@ -28,23 +29,70 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, Spawner, set_user_setuid
+from tornado import web
 from traitlets import Unicode
 
 LESSONS = Path(__file__).resolve().parents[3] / "notebooks"
 LOCALE_SETTING = Path(
     ".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
 )
+# JupyterLab's settings and page config in a learner's home, written once (the learner may change them):
+LEARNER_SETTINGS = {
+    # Vietnamese (jupyterlab-language-pack-vi-vn).
+    LOCALE_SETTING: {"locale": "vi_VN"},
+    # No English "Would you like to receive official Jupyter news?" and nothing fetched from another host.
+    Path(".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"): {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    # nbgrader's instructor tools (formgrader, course list, create assignment) and the exchange's
+    # assignment list are not the learners': they hand quizzes in with "Lưu bài làm".
+    Path(".jupyter/labconfig/page_config.json"): {
+        "disabledExtensions": {
+            f"@jupyter/nbgrader:{plugin}": True
+            for plugin in (
+                "menu",
+                "formgrader",
+                "course-list",
+                "create-assignment",
+                "assignment-list",
+                "validate-assignment",
+            )
+        }
+    },
+}
+
+
+BOOK_ONLY = (
+    "Máy chủ khóa học này chưa mở JupyterLab cho học viên: mỗi học viên cần một tài khoản hệ thống "
+    "riêng để bài làm và sổ điểm được bảo vệ, mà máy chủ không chạy với quyền quản trị (root). "
+    "Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
+)
+
+
+class NoJupyterLab(web.HTTPError):
+    """Why a learner's JupyterLab cannot start here.
+
+    An HTTPError, so that JupyterHub's spawn page passes it on as it is (any other error becomes
+    "Unhandled error starting server"); its error page (templates/error.html) shows `cg_title` and
+    `jupyterhub_message`, and the "not running" page the message.
+    """
+
+    cg_title = "Chưa mở được JupyterLab"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, "%s", message)
+        self.jupyterhub_message = message
+
+    def __str__(self) -> str:
+        return self.jupyterhub_message
 
 
 class BookOnlySpawner(Spawner):
     """No JupyterLab here: says why, and points to the book."""
 
     async def start(self):
-        raise RuntimeError(
-            "Máy chủ khóa học này chưa mở JupyterLab cho học viên: mỗi học viên cần một tài khoản hệ thống "
-            "riêng để bài làm và sổ điểm được bảo vệ, mà máy chủ không chạy với quyền quản trị (root). "
-            "Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
-        )
+        raise NoJupyterLab(BOOK_ONLY)
 
     async def poll(self):
         return 0
@@ -72,14 +120,15 @@ def provision(system_user: str, release: Path, lessons: Path = LESSONS) -> Path:
     for lesson in sorted(lessons.glob("*.ipynb")) if lessons.is_dir() else []:
         if lesson.stem != "bang-dieu-khien":  # the trainers' dashboard reads the gradebook: not for learners
             copies.append((lesson, home / "bai-hoc" / lesson.name))
-    setting = home / LOCALE_SETTING
     for source, target in copies:
         if not target.exists():  # the learner's own work is never overwritten
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-    if not setting.exists():
-        setting.parent.mkdir(parents=True, exist_ok=True)
-        setting.write_text(json.dumps({"locale": "vi_VN"}), encoding="utf-8")
+    for relative, value in LEARNER_SETTINGS.items():
+        setting = home / relative
+        if not setting.exists():
+            setting.parent.mkdir(parents=True, exist_ok=True)
+            setting.write_text(json.dumps(value), encoding="utf-8")
     for folder, _dirs, files in os.walk(home):
         os.chown(folder, entry.pw_uid, entry.pw_gid)
         for name in files:
@@ -109,7 +158,7 @@ def learner_command() -> tuple[list[str], dict[str, str]]:
         return [str(venv_bin / "jupyterhub-singleuser")], {}
     system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
     if not runnable_by_others(system):
-        raise RuntimeError(
+        raise NoJupyterLab(
             "Máy chủ chưa mở được JupyterLab cho học viên: môi trường Python của khóa học nằm ở nơi tài khoản "
             "của học viên không chạy được. Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
         )
@@ -147,6 +196,11 @@ class LearnerSpawner(LocalProcessSpawner):
         env.update(USER=self.system_user, HOME=entry.pw_dir, SHELL=entry.pw_shell)
         env.update(getattr(self, "_python_env", {}))
         return env
+
+    async def progress(self):
+        """What the hub's "đang mở" page shows while the server starts (JupyterHub's own is English)."""
+        yield {"progress": 10, "message": "Đang chuẩn bị thư mục riêng và các bài kiểm tra của anh, chị…"}
+        yield {"progress": 50, "message": "Đang khởi động JupyterLab…"}
 
     async def start(self):
         home = await asyncio.to_thread(provision, self.system_user, Path(self.course_dir) / "release")

@@ -10,7 +10,8 @@ never uses.  Readers are often on phones and slow connections, so:
 * `_drop_unused_assets` removes the unused extensions' files from every page.
 
 It also adds static/canhgiac-nav.js, which makes the theme's ☰ and page-contents
-buttons work (the themes wire a hidden copy of each).
+buttons work (the themes wire a hidden copy of each), and static/canhgiac-hosted.js,
+which links the pages to the hub and the learner's JupyterLab on the hosted course.
 """
 
 from pathlib import Path
@@ -82,3 +83,6 @@ def setup(app: Sphinx) -> None:
     app.add_css_file("canhgiac-icons.css")
     # The ☰ and page-contents buttons: the themes wire a hidden copy (static/canhgiac-nav.js).
     app.add_js_file("canhgiac-nav.js", loading_method="defer")
+    # On the hosted course only (the service's cookie): links to the hub's home, the learner's
+    # JupyterLab and results (static/canhgiac-hosted.js); on the static book it does nothing.
+    app.add_js_file("canhgiac-hosted.js", loading_method="defer")

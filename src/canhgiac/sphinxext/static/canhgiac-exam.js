@@ -572,7 +572,9 @@
       "bài được chấm ngay và kết quả hiện ở cuối trang.";
     if (me.jupyterlab) {
       const lab = document.createElement("a");
-      lab.href = `${me.jupyterlab}/${encodeURIComponent(assignment)}/quiz.ipynb`;
+      // Through the hub's spawn page: the learner's JupyterLab is started first when it is not running.
+      const quiz = `${me.jupyterlab}/${encodeURIComponent(assignment)}/quiz.ipynb`;
+      lab.href = `${me.jupyterlab.replace(/user-redirect\/.*$/, "")}spawn?next=${encodeURIComponent(quiz)}`;
       lab.textContent = "Làm bài này trong JupyterLab";
       note.append(" ", lab);
     }
