@@ -126,6 +126,9 @@ def test_a_hosted_grader_keeps_its_workers_replaces_a_dead_one_and_writes_one_ce
         deserved[("CB002", "intro")] = hand_in(course, engine, "CB002", "intro", "partly", 1)
         wait_for(lambda: ("CB002", "intro") in scores(engine), 120, log.read_text)
         assert workers_of(grader) == before and len(before) == 1, "a new nbgrader worker for each claim"
+        # Below the hub and the course service (`--nice`, 10 by default), workers and kernels with it.
+        assert psutil.Process(grader.pid).nice() == 10
+        assert {psutil.Process(pid).nice() for pid in before} == {10}
 
         # A submission that cannot be graded (a quiz never released), then the worker killed.
         bad = course.root / "submitted" / "CB004" / "chua-phat"

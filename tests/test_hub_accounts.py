@@ -269,3 +269,34 @@ def test_a_start_makes_only_the_trainers_accounts_and_the_rest_in_the_background
     again.start_background()
     again.stop()
     assert again.file is None
+
+
+def test_a_password_is_checked_off_the_hubs_event_loop():
+    """While a learner's password is checked (bcrypt, about a quarter of a second), does the hub's
+    event loop go on answering others, and is the answer still right?"""
+    import asyncio
+    from types import SimpleNamespace
+
+    from canhgiac.hub.auth import password_matches
+
+    info = SimpleNamespace(password=bcrypt.hashpw(b"mat-khau-moi-1", bcrypt.gensalt(12)))
+
+    async def check() -> tuple[bool, bool, int]:
+        ticks = 0
+
+        async def other_requests():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.005)
+                ticks += 1
+
+        beside = asyncio.create_task(other_requests())
+        right = await password_matches(info, "mat-khau-moi-1")
+        wrong = await password_matches(info, "mat-khau-sai")
+        beside.cancel()
+        return right, wrong, ticks
+
+    right, wrong, ticks = asyncio.run(check())
+    assert right and not wrong
+    assert ticks >= 10, f"the event loop stood still while bcrypt ran ({ticks} ticks)"
+    assert asyncio.run(password_matches(SimpleNamespace(password=b"not-a-hash"), "x")) is False

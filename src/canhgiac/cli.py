@@ -328,6 +328,10 @@ def _hub_graders(args: argparse.Namespace) -> int:
         health_port=args.health_port,
         health_host=args.health_host,
     )
+    if args.nice:
+        # Below the hub, its proxy and the course service: a learner signing in or handing in is
+        # answered first, a grading waits a moment.  The workers and their kernels inherit it.
+        os.nice(args.nice)
     grader = Grader(resolve_course(args.course).require_exists(), settings)
     if threading.current_thread() is threading.main_thread():
         # A service manager's stop (systemd, Kubernetes) as Ctrl+C: the claims are let go at once.
@@ -564,6 +568,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="0.0.0.0",
         metavar="ĐỊA_CHỈ",
         help="địa chỉ nghe của /health (mặc định mọi giao diện, cho probe của Kubernetes)",
+    )
+    graders.add_argument(
+        "--nice",
+        type=int,
+        default=10,
+        choices=range(20),
+        metavar="MỨC",
+        help="hạ mức ưu tiên CPU của bộ chấm và các kernel chấm bài (0–19, mặc định 10), để trang của học viên"
+        " và việc nộp bài được trả lời trước",
     )
     _course_arg(graders)
     graders.set_defaults(func=_hub_graders)
