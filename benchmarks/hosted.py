@@ -51,6 +51,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -372,14 +373,17 @@ async def visit(base, cafile, learner, password, delay, resend, totals, grading_
     await asyncio.sleep(delay)
     outcome = Outcome(learner)
     totals.add(outcome)
+    step = "sign-in"
     async with new_client(cafile) as client:
         try:
             await sign_in(client, base, learner, password)
             started = time.perf_counter()
+            step = "hand-in"
             await hand_in(client, base, learner, answers_for(learner), outcome, resend)
+            step = "waiting for the score"
             await wait_for_score(client, base, outcome, started, grading_timeout)
         except Exception as exc:  # one learner's failure is counted, never the end of the run
-            outcome.error = f"{type(exc).__name__}: {exc}"
+            outcome.error = f"{step}: {type(exc).__name__}: {exc}"
 
 
 async def burst(base, cafile, learners, passwords, window, totals, grading_timeout) -> None:
@@ -398,12 +402,14 @@ async def burst(base, cafile, learners, passwords, window, totals, grading_timeo
         await asyncio.sleep(delay)
         outcome = Outcome(learner)
         totals.add(outcome)
+        step = "burst hand-in"
         try:
             started = time.perf_counter()
             await hand_in(client, base, learner, answers_for(learner), outcome, resend=False)
+            step = "burst, waiting for the score"
             await wait_for_score(client, base, outcome, started, grading_timeout)
         except Exception as exc:
-            outcome.error = f"{type(exc).__name__}: {exc}"
+            outcome.error = f"{step}: {type(exc).__name__}: {exc}"
         finally:
             await client.aclose()
 
@@ -571,7 +577,10 @@ def run(args: argparse.Namespace, log) -> dict:
             "duplicated": sum(1 for n in stored.values() if n > 1),
             "resends_with_the_same_receipt": sum(1 for o in everyone if o.resent_same),
             "resends": sum(1 for o in everyone if o.resent_same is not None),
-            "errors": sorted({o.error for o in everyone if o.error})[:10],
+            "errors": [
+                f"{error} (×{count})"
+                for error, count in Counter(o.error for o in everyone if o.error).most_common(10)
+            ],
         }
         submit = [o.submit_seconds for o in everyone if o.submit_seconds is not None]
         result["submit_request_ms"] = {
