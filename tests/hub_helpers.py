@@ -121,13 +121,24 @@ def launch_hub_run(
     )
 
 
+# JupyterHub's and its proxy's routine lines: left out of a failure's excerpt, where they would push
+# out what the course's own parts (service, graders) said.
+ROUTINE = re.compile(r"^\[I \d{4}-|^\S+Z \[ConfigProxy\] .*info")
+
+
+def log_excerpt(log: Path, lines: int = 60) -> str:
+    """What a failing test shows of `hub run`'s log: its last `lines` lines that are not routine."""
+    said = [line for line in log.read_text(errors="replace").splitlines() if not ROUTINE.search(line)]
+    return "\n".join(said[-lines:])
+
+
 def wait_until_healthy(process: subprocess.Popen, url: str, log: Path, seconds: float = 180) -> None:
     """Until the course service answers `health` 200 through the hub's proxy at `url`; AssertionError if
     `hub run` ends or `seconds` pass first (then it is stopped)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"canhgiac hub run ended:\n{log.read_text(errors='replace')[-4000:]}")
+            raise AssertionError(f"canhgiac hub run ended:\n{log_excerpt(log)}")
         try:
             if requests.get(urljoin(url, SERVICE + "health"), timeout=5).status_code == 200:
                 return
@@ -135,7 +146,7 @@ def wait_until_healthy(process: subprocess.Popen, url: str, log: Path, seconds: 
             pass
         time.sleep(0.5)
     stop_hub_run(process, log, within=180)
-    raise AssertionError(f"the hosted course did not start in {seconds:.0f} s:\n{log.read_text()[-4000:]}")
+    raise AssertionError(f"the hosted course did not start in {seconds:.0f} s:\n{log_excerpt(log)}")
 
 
 def stop_hub_run(process: subprocess.Popen, log: Path, within: float = 60.0) -> tuple[int, float]:
@@ -170,9 +181,7 @@ def stop_hub_run(process: subprocess.Popen, log: Path, within: float = 60.0) -> 
         except psutil.NoSuchProcess:
             pass
     assert not names, f"still running after hub run stopped: {names}"
-    assert seconds < within, (
-        f"hub run took {seconds:.0f} s to stop:\n{log.read_text(errors='replace')[-3000:]}"
-    )
+    assert seconds < within, f"hub run took {seconds:.0f} s to stop:\n{log_excerpt(log)}"
     return code, seconds
 
 

@@ -178,6 +178,43 @@ def test_api_refusals_store_nothing(hub):
     assert receipts_of(hub.course, "CB003") == 0
 
 
+def graders_of(hub) -> set[int]:
+    import psutil
+
+    found = set()
+    for part in psutil.Process(hub.process.pid).children():
+        try:
+            if part.status() != psutil.STATUS_ZOMBIE and "graders" in part.cmdline():
+                found.add(part.pid)
+        except psutil.Error:  # ended (and reaped) meanwhile
+            pass
+    return found
+
+
+def test_a_grader_that_dies_is_started_again(hub):
+    """When the grader dies (SIGKILL, as the OOM killer ends it), does `hub run` say how it ended and
+    start another, the hub and the service running on?  (The next test's submission is graded by it.)"""
+    import os
+    import signal
+
+    (first,) = graders_of(hub)
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while not ((now := graders_of(hub)) and first not in now):
+        assert time.monotonic() < deadline, hub.log_text()[-3000:]
+        time.sleep(0.5)
+    assert len(now) == 1
+    said = hub.log_text()
+    assert "Tiến trình chấm bài (canhgiac hub graders) đã dừng (bị dừng bởi tín hiệu SIGKILL)" in said
+    assert "đã khởi động lại" in said
+    while said.count('{"ready": ') < 2:  # the new grader's workers are up
+        assert time.monotonic() < deadline, said[-3000:]
+        time.sleep(0.5)
+        said = hub.log_text()
+    assert hub.process.poll() is None
+    assert requests.get(hub.service("health"), timeout=30).status_code == 200
+
+
 def test_a_token_submission_is_stored_once_and_graded(hub):
     """With `Authorization: token` (the learner's own hub API token, no cookie), is a submission stored
     as collect stores it, a resend with the same id answered with the same receipt and stored once,

@@ -315,8 +315,12 @@ def _hub_service(args: argparse.Namespace) -> int:
 
 
 def _hub_graders(args: argparse.Namespace) -> int:
+    import faulthandler
     import signal
     import threading
+
+    # A crash of the interpreter itself (a C library's) leaves its Python stack in the log, not silence.
+    faulthandler.enable()
 
     from canhgiac.course import resolve_course
     from canhgiac.hub.graders import Grader, GraderSettings

@@ -6,6 +6,8 @@ tables sit beside it, so that one transaction can change both, one backup holds
 both, and a report is one SQL query over both.
 """
 
+import time
+
 from sqlalchemy import (
     Column,
     DateTime,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     create_engine,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.schema import Table
 
 metadata = MetaData()
@@ -90,9 +93,29 @@ attempt_file_dated = Table(
 )
 
 
+# How often a creation that met another process's is checked again, and the pause before each time.
+CREATE_TRIES = 6
+CREATE_PAUSE_SECONDS = 0.2
+
+
 def create_tables(bind) -> None:
-    """Our tables, created where missing: the one place they are made (Course.gradebook, open_engine)."""
-    metadata.create_all(bind)
+    """Our tables, created where missing: the one place they are made (Course.gradebook, open_engine,
+    the course service and the hosted graders).
+
+    Several processes can start together on a new database (`hub run` starts the course service and a
+    grader at once; replicas on Kubernetes).  `create_all` checks, then creates: between the two,
+    another process may have made the table ("table ... already exists" on SQLite, a duplicate
+    `pg_type` row on PostgreSQL) or hold SQLite's lock.  Checked again after a pause, that table is
+    there and only what is still missing is made.
+    """
+    for tried in range(1, CREATE_TRIES + 1):
+        try:
+            metadata.create_all(bind)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if tried == CREATE_TRIES:
+                raise
+            time.sleep(CREATE_PAUSE_SECONDS * tried)
 
 
 def open_engine(db_url: str) -> Engine:

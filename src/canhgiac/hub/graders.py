@@ -52,7 +52,7 @@ from canhgiac.course import Course
 from canhgiac.course import queue as work
 from canhgiac.course.attempts import find_attempts, learners_and_assignments
 from canhgiac.course.tables import attempt as attempt_table
-from canhgiac.course.tables import metadata
+from canhgiac.course.tables import create_tables
 from canhgiac.grade.database import wait_for_sqlite_locks
 from canhgiac.grade.settings import GradeSettings
 
@@ -101,7 +101,7 @@ class Grader:
         self.name = work.grader_name()
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.engine = create_engine(course.db_url, future=True, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
         self.stopping = threading.Event()
         self.log = log or self._print
         self.session = None

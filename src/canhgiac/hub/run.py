@@ -18,6 +18,10 @@ its own, comes back to it when its parent ends.  Nothing is lost: the hub's stat
 database, every attempt is a folder of the course, and a grading in progress is let go and
 done again at the next start (its lease in the gradebook's queue).
 
+While it runs, the service or a grader that ends by itself is started again, and the log
+says how it ended (its exit code or the signal); one that keeps ending (RESTARTS_IN_WINDOW
+times in RESTART_WINDOW_SECONDS), or the hub ending, stops everything with that reason.
+
 Before starting, the roster gets a first trainer when it has none (`canbo01`); the hub's
 database is brought in line with the roster (canhgiac.hub.accounts.sync_roster: demoted
 trainers leave the trainers' group, people no longer in the roster may not sign in); the
@@ -61,6 +65,10 @@ SERVICE_TOKEN_FILE = "khoa-hoc-api-token"
 HUB_STOP_SECONDS = 15.0
 LEFTOVER_STOP_SECONDS = 3.0
 SERVICE_PORT_WAIT = 180.0
+# The service or a grader that ends by itself is started again, up to this many times in this many
+# seconds; more often than that, a restart would not mend it, and everything stops with the reason.
+RESTARTS_IN_WINDOW = 5
+RESTART_WINDOW_SECONDS = 300.0
 # Accounts made in the background: small batches, so that a stop never waits long for one.
 BACKGROUND_BATCH = 20
 
@@ -231,15 +239,24 @@ def _listening(port: int) -> bool:
 
 
 class Parts:
-    """The processes of a start, stopped together."""
+    """The processes of a start, stopped together; the service and the graders started again when
+    one ends by itself (a supervisor's job, as systemd's Restart= does on a server)."""
 
     def __init__(self) -> None:
         self.hub: subprocess.Popen | None = None
         self.others: list[subprocess.Popen] = []
+        self.how: dict[int, tuple[list[str], dict]] = {}  # pid -> the command and Popen arguments
+        self.restarts: dict[str, list[float]] = {}  # part's name -> when it was started again
 
     @property
     def all(self) -> list[subprocess.Popen]:
         return [p for p in (self.hub, *self.others) if p is not None]
+
+    def _launch(self, command: list[str], **kwargs) -> subprocess.Popen:
+        process = subprocess.Popen(command, **kwargs)
+        self.how[process.pid] = (command, kwargs)
+        self.others.append(process)
+        return process
 
     def start(self, course: Course, port: int, book: Path | None = None, graders: int = 1) -> bool:
         """Service, graders, then the hub; False when the service ended or never opened its port."""
@@ -248,15 +265,12 @@ class Parts:
         command = [sys.executable, "-m", "canhgiac.cli", "hub", "service", "--course", str(course.root)]
         if book:
             command += ["--book", str(book)]
-        service = subprocess.Popen(command, cwd=course.root, env=service_environment(env))
-        self.others.append(service)
+        service = self._launch(command, cwd=course.root, env=service_environment(env))
         for _ in range(graders):
-            self.others.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "canhgiac.cli", "hub", "graders", "--course", str(course.root)],
-                    cwd=course.root,
-                    env=env,
-                )
+            self._launch(
+                [sys.executable, "-m", "canhgiac.cli", "hub", "graders", "--course", str(course.root)],
+                cwd=course.root,
+                env=env,
             )
         # The hub after the service's port answers: JupyterHub checks its services once at start.
         deadline = time.monotonic() + SERVICE_PORT_WAIT
@@ -271,6 +285,22 @@ class Parts:
         self.hub = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)], cwd=state, env=env
         )
+        return True
+
+    def restart(self, ended: subprocess.Popen) -> bool:
+        """Start `ended` (the service or a grader) again, unless it is the hub or has ended too often
+        lately (then something is wrong that a restart does not mend: everything stops)."""
+        if ended is self.hub or ended.pid not in self.how:
+            return False
+        command, kwargs = self.how.pop(ended.pid)
+        name = part_name(command)
+        now = time.monotonic()
+        recent = [at for at in self.restarts.get(name, []) if now - at < RESTART_WINDOW_SECONDS]
+        if len(recent) >= RESTARTS_IN_WINDOW:
+            return False
+        self.restarts[name] = [*recent, now]
+        self.others.remove(ended)
+        self._launch(command, **kwargs)
         return True
 
     @property
@@ -354,6 +384,28 @@ def end_leftovers(timeout: float = LEFTOVER_STOP_SECONDS) -> list[int]:
     return ended
 
 
+def part_name(command) -> str:
+    """A part of the hosted course by its command, in the operator's words."""
+    words = [str(word) for word in command]
+    if "graders" in words:
+        return "Tiến trình chấm bài (canhgiac hub graders)"
+    if "service" in words:
+        return "Dịch vụ khóa học (canhgiac hub service)"
+    if "jupyterhub" in words:
+        return "JupyterHub"
+    return " ".join(words[:5])
+
+
+def exit_status(code: int) -> str:
+    """How a part ended, as the operator reads it: its exit code, or the signal that ended it."""
+    if code < 0:
+        try:
+            return f"bị dừng bởi tín hiệu {signal.Signals(-code).name}"
+        except ValueError:
+            return f"bị dừng bởi tín hiệu {-code}"
+    return f"mã thoát {code}"
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -384,16 +436,19 @@ def run(course: Course, port: int, book: Path | None = None) -> int:
             return 1
         accounts.start_background()
         ticks = 0
-        while (ended := parts.ended()) is None:
+        while True:
+            ended = parts.ended()
+            if ended is not None:
+                name, status = part_name(ended.args), exit_status(ended.returncode)
+                if not parts.restart(ended):
+                    print(f"{name} đã dừng ({status}); dừng các phần còn lại.", file=sys.stderr, flush=True)
+                    return 1
+                print(f"{name} đã dừng ({status}); đã khởi động lại.", file=sys.stderr, flush=True)
+                continue
             time.sleep(0.5)
             ticks += 1
             if ticks % 20 == 0:
                 children(parts.pids)  # reaps orphans that ended (a learner's server whose hub restarted it)
-        print(
-            f"Một tiến trình đã dừng ({' '.join(map(str, ended.args[:5]))}...); dừng các phần còn lại.",
-            file=sys.stderr,
-        )
-        return 1
     except KeyboardInterrupt:
         print("\nĐang dừng khóa học trực tuyến...", file=sys.stderr, flush=True)
         return 0

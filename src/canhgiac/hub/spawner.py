@@ -20,6 +20,7 @@ hub's user, which can read everything of the course.
 
 import asyncio
 import json
+import logging
 import os
 import pwd
 import shutil
@@ -31,6 +32,9 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner, Spawner, set_user_setuid
 from tornado import web
 from traitlets import Unicode
+
+# Under JupyterHub's own logger: the operator reads it in the hub's log, beside the spawn it explains.
+log = logging.getLogger("JupyterHub").getChild("canhgiac")
 
 LESSONS = Path(__file__).resolve().parents[3] / "notebooks"
 LOCALE_SETTING = Path(
@@ -146,25 +150,49 @@ def runnable_by_others(path: Path) -> bool:
         return False
 
 
+def readable_by_others(folder: Path) -> bool:
+    """Can any user read `folder`: every folder above it searchable, itself readable and searchable?"""
+    folder = Path(os.path.realpath(folder))
+    try:
+        folders_ok = all(os.stat(parent).st_mode & 0o001 for parent in folder.parents)
+        return folders_ok and os.stat(folder).st_mode & 0o005 == 0o005
+    except OSError:
+        return False
+
+
+# What the learner reads when their account cannot run the course's Python (the operator's log says where).
+UNREACHABLE = (
+    "Máy chủ chưa mở được JupyterLab cho học viên: môi trường Python của khóa học nằm ở nơi tài khoản "
+    "của học viên không chạy được. Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
+)
+
+
 def learner_command() -> tuple[list[str], dict[str, str]]:
     """How a learner's user starts JupyterHub's single-user server with the course's environment.
 
     The venv's own interpreter when others may run it; else (a venv made from an interpreter under
     root's home, as pyenv makes it) the system's interpreter of the same version with the venv's
-    packages and Jupyter data on its paths.  Neither: a Vietnamese reason, and the book only.
+    packages and Jupyter data on its paths.  Either way the venv's folders must be readable by the
+    learner's user (a checkout in a private folder, `mktemp -d`, is not): else the server would
+    die at its first import and the hub wait for it in vain.  Then, as when neither interpreter can
+    run: a Vietnamese reason, and the book only.
     """
+    import canhgiac
+
+    packages = [*site.getsitepackages(), str(Path(canhgiac.__file__).resolve().parents[1])]
+    private = [folder for folder in (sys.prefix, *packages) if not readable_by_others(Path(folder))]
+    if private:
+        log.warning("JupyterLab of learners: their system users cannot read %s", ", ".join(private))
+        raise NoJupyterLab(UNREACHABLE)
     venv_bin = Path(sys.executable).parent
     if runnable_by_others(Path(sys.executable)):
         return [str(venv_bin / "jupyterhub-singleuser")], {}
     system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
     if not runnable_by_others(system):
-        raise NoJupyterLab(
-            "Máy chủ chưa mở được JupyterLab cho học viên: môi trường Python của khóa học nằm ở nơi tài khoản "
-            "của học viên không chạy được. Anh, chị học và làm bài kiểm tra ngay trên sách: /services/khoa-hoc/"
+        log.warning(
+            "JupyterLab of learners: their system users can run neither %s nor %s", sys.executable, system
         )
-    import canhgiac
-
-    packages = [*site.getsitepackages(), str(Path(canhgiac.__file__).resolve().parents[1])]
+        raise NoJupyterLab(UNREACHABLE)
     share = Path(sys.prefix) / "share" / "jupyter"
     env = {
         "PYTHONPATH": os.pathsep.join(packages),

@@ -52,8 +52,8 @@ from canhgiac.course import queue as work
 from canhgiac.course.attempts import find_attempts, to_utc
 from canhgiac.course.learners import LEARNER, TRAINER, Learner
 from canhgiac.course.tables import attempt as attempt_table
+from canhgiac.course.tables import create_tables
 from canhgiac.course.tables import learner as learner_table
-from canhgiac.course.tables import metadata
 from canhgiac.course.tables import trainer as trainer_table
 from canhgiac.datafile import DataError
 from canhgiac.report.settings import ReportSettings
@@ -84,7 +84,7 @@ class State:
         self.book = book
         self.state = state
         self.engine = create_engine(course.db_url, future=True, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="khoa-hoc")
         self.landing = Lock()
         self.report = LiveReport(course, self.engine, state / "bao-cao")
