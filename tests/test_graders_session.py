@@ -278,3 +278,31 @@ def test_a_killed_batch_leaves_its_quizzes_to_the_hosted_graders(course):
     )
     assert [(c.learner, c.assignment) for c in again] == keys[:1] and busy == []
     engine.dispose()
+
+
+def test_a_grader_started_in_the_background_still_stops_on_ctrl_c(course, tmp_path):
+    """Started as a background job does it (`canhgiac hub graders &`, nohup: SIGINT ignored from the
+    start), does a grader still stop on Ctrl+C (SIGINT), its workers with it?"""
+    import signal as signals
+
+    log = tmp_path / "grader.log"
+    grader = subprocess.Popen(
+        [str(BIN / "canhgiac"), "hub", "graders", "--course", str(course.root), "--jobs", "1"],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=tool_env(),
+        cwd=course.root,
+        start_new_session=True,
+        preexec_fn=lambda: signals.signal(signals.SIGINT, signals.SIG_IGN),  # as a shell's `&` leaves it
+    )
+    try:
+        wait_for(lambda: any("ready" in line for line in log_lines(log)), 120, log.read_text)
+        workers = wait_for(lambda: workers_of(grader), 60, log.read_text)
+        grader.send_signal(signals.SIGINT)
+        code = grader.wait(60)
+    finally:
+        if grader.poll() is None:
+            grader.kill()
+            grader.wait()
+    assert code == 130, log.read_text()
+    assert not [pid for pid in workers if running(pid)], "a worker left running after Ctrl+C"

@@ -340,6 +340,9 @@ def _hub_graders(args: argparse.Namespace) -> int:
     if threading.current_thread() is threading.main_thread():
         # A service manager's stop (systemd, Kubernetes) as Ctrl+C: the claims are let go at once.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+        # And Ctrl+C itself, even when started in the background (`cmd &`, nohup, a script's job):
+        # such a process inherits SIGINT ignored, and Python then leaves it ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     grader.run()
     return 0
 
