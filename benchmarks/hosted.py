@@ -582,10 +582,18 @@ def run(args: argparse.Namespace, log) -> dict:
                 for error, count in Counter(o.error for o in everyone if o.error).most_common(10)
             ],
         }
-        submit = [o.submit_seconds for o in everyone if o.submit_seconds is not None]
-        result["submit_request_ms"] = {
-            p: _ms(percentile(submit, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))
-        }
+        # The goal (p95 <= 300 ms) is read on the whole run, and on each phase: the steady phase is
+        # the everyday load, the burst the worst minute of a deadline.
+        result["submit_request_ms"] = {}
+        for phase, outcomes in (
+            ("all", everyone),
+            ("steady", steady_outcomes),
+            ("burst", burst_totals.outcomes),
+        ):
+            submit = [o.submit_seconds for o in outcomes if o.submit_seconds is not None]
+            result["submit_request_ms"][phase] = {
+                p: _ms(percentile(submit, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))
+            }
         steady_scores = [o.score_seconds for o in steady_outcomes if o.score_seconds is not None]
         burst_scores = [o.score_seconds for o in burst_totals.outcomes if o.score_seconds is not None]
         result["to_score_s"] = {
@@ -660,10 +668,15 @@ def print_table(result: dict) -> None:
         ("duplicated", str(s["duplicated"]), "0"),
         (f"not graded within {args_timeout_label()}", str(s["not_graded_in_time"]), "0"),
         ("resends given the same receipt", f"{s['resends_with_the_same_receipt']} / {s['resends']}", "all"),
-        (
-            "submit request p50 / p95 / p99 (ms)",
-            " / ".join(num(result["submit_request_ms"][p], "{:.0f}") for p in ("p50", "p95", "p99")),
-            "p95 <= 300",
+        *(
+            (
+                f"submit request, {label}, p50 / p95 / p99 (ms)",
+                " / ".join(
+                    num(result["submit_request_ms"][phase][p], "{:.0f}") for p in ("p50", "p95", "p99")
+                ),
+                "p95 <= 300",
+            )
+            for phase, label in (("all", "whole run"), ("steady", "steady"), ("burst", "burst"))
         ),
         (
             "'Nộp bài' to score, steady p50 / p95 (s)",
