@@ -329,6 +329,13 @@ def test_the_trainers_report_shows_under_its_policy_in_chromium(browser, nginx):
                 "Nguyễn Thị Lan" in page.get_by_role("region", name="Danh sách học viên và điểm").inner_text()
             )
             assert page.evaluate("getComputedStyle(document.querySelector('form.loc')).display") == "flex"
+            charts = page.locator("figure.chart img")  # its charts: images of the same site
+            assert charts.count() == 3
+            for i in range(3):
+                charts.nth(i).scroll_into_view_if_needed()
+                page.wait_for_function(
+                    "img => img.complete && img.naturalWidth > 0", arg=charts.nth(i).element_handle()
+                )
             assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()

@@ -265,6 +265,7 @@ def test_learners_cannot_reach_trainer_pages_or_others_certificates(hub):
         "report/",
         "report/loc",
         f"report/loc?co_quan={quote('UBND xã Đình Lập')}",
+        "report/loc/bieu-do/nhom.png",
         "report/report.xlsx",
         "api/report/learners.csv",
         "certificates/",
@@ -403,6 +404,21 @@ def test_a_trainer_finds_the_learner_in_the_live_report(hub, browser):
         learners = page.get_by_role("region", name="Danh sách học viên và điểm").inner_text()
         assert "Nguyễn Thị Lan" in learners and "Đặng Quốc Ánh" in learners  # CB001, CB004
         assert "Hoàng Văn Minh" not in learners and "Vi Thị Yến" not in learners  # other agencies
+        # The dashboard's charts too, drawn for that agency, each as wide as the phone at most.
+        charts = page.locator("figure.chart img")
+        assert charts.count() == 3
+        for i in range(3):
+            charts.nth(i).scroll_into_view_if_needed()  # loaded lazily, as a learner scrolls to it
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0", arg=charts.nth(i).element_handle()
+            )
+            assert charts.nth(i).bounding_box()["width"] <= 375
+            assert "co_quan=" in charts.nth(i).get_attribute("src") and charts.nth(i).get_attribute("alt")
+        png = context.request.get(
+            hub.service(f"report/loc/bieu-do/diem.png?co_quan={quote('UBND xã Đình Lập')}")
+        )
+        assert png.status == 200 and png.headers["content-type"] == "image/png"
+        assert png.body()[:8] == b"\x89PNG\r\n\x1a\n"
         assert page.evaluate("document.documentElement.scrollWidth") <= 375  # fits the phone
 
         # The same through the API: the commune and quiz filters, and a value the course does not have.

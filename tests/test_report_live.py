@@ -10,6 +10,8 @@ rows of the chosen learners.
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from html import escape
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import create_engine, insert
@@ -20,7 +22,7 @@ from canhgiac.course.status import statuses
 from canhgiac.course.tables import attempt
 from canhgiac.report.settings import ReportSettings
 from canhgiac.report.tables import learners_table, reminders_table
-from canhgiac.report.view import chosen, view_html, view_tables
+from canhgiac.report.view import CHARTS, chosen, view_chart, view_html, view_tables
 from canhgiac.service import live_report
 from canhgiac.service.live_report import LiveReport
 
@@ -99,3 +101,19 @@ def test_a_filtered_view_holds_the_reports_rows_of_its_learners(course):
     assert all(f">{a}</option>" in page for a in data.agencies())
     assert f'<option value="{agency}" selected>' in page
     assert "<script" not in page
+    assert "<img" not in page  # no chart_link: tables only
+    # With chart_link, the dashboard's three charts, for the same choice, each with its words (alt).
+    page = view_html(
+        data,
+        view,
+        rules,
+        title="Khóa học",
+        made="2026-12-05",
+        full_report="./",
+        csv_link="{name}.csv",
+        chart_link="bieu-do/{name}.png",
+    )
+    query = urlencode({"co_quan": agency, "bai": quiz})
+    for name, words in CHARTS.items():
+        assert f'src="bieu-do/{name}.png?{escape(query)}"' in page and f'alt="{escape(words)}"' in page
+        assert view_chart(view, name, rules, settings)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -17,10 +17,9 @@ from canhgiac.course import COURSE_ENV, Course, CourseNotGiven, CourseRules, res
 from canhgiac.course.model import CourseData
 from canhgiac.course.read import read_course
 from canhgiac.datafile import DataError
-from canhgiac.report.charts import distribution_chart, questions_chart, rates_chart
 from canhgiac.report.html import number, reminders_html, rules_text, table_html
 from canhgiac.report.settings import ReportSettings
-from canhgiac.report.view import view_tables
+from canhgiac.report.view import view_chart, view_tables
 from canhgiac.text import html_lines
 
 ALL = "(tất cả)"
@@ -63,13 +62,13 @@ def show_view(
     if not n:
         display(_html("<p>Không có học viên nào ở đây.</p>"))
         return
-    display(Image(rates_chart(view.group)))
+    display(Image(view_chart(view, "nhom", rules, settings)))
     display(_html(table_html(view.group)))
     display(_html(table_html(view.quizzes)))
-    display(Image(distribution_chart(view.distribution, rules.pass_mark)))
+    display(Image(view_chart(view, "diem", rules, settings)))
     display(_html(table_html(view.distribution)))
     if view.questions.rows:
-        display(Image(questions_chart(view.questions, settings)))
+        display(Image(view_chart(view, "cau-hoi", rules, settings)))
     display(_html(table_html(view.questions)))
     heading = f"Cần nhắc: {escape(view.data.title(quiz))}" if quiz else "Cần nhắc"
     display(_html(f"<h3>{heading}</h3>" + reminders_html(view.reminders)))

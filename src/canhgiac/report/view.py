@@ -83,6 +83,41 @@ def view_tables(
     )
 
 
+# The view's charts, by the name the hosted page asks for them (report/loc/bieu-do/<name>.png),
+# with the text that stands for each chart when it is not drawn (alt).  The dashboard shows the same.
+CHARTS = {
+    "nhom": "Biểu đồ tỷ lệ hoàn thành và tỷ lệ đạt theo nhóm; số liệu ở bảng ngay dưới.",
+    "diem": "Biểu đồ phân bố điểm, có vạch điểm đạt; số liệu ở bảng ngay dưới.",
+    "cau-hoi": "Biểu đồ chỉ số dễ của từng câu hỏi; số liệu ở bảng ngay dưới.",
+}
+
+
+def view_chart(view: View, name: str, rules: CourseRules, settings: ReportSettings) -> bytes | None:
+    """One of the view's charts (CHARTS) as PNG bytes; None when there is nothing to draw."""
+    from canhgiac.report.charts import distribution_chart, questions_chart, rates_chart
+
+    if not view.learners.rows:
+        return None
+    if name == "nhom":
+        return rates_chart(view.group)
+    if name == "diem":
+        return distribution_chart(view.distribution, rules.pass_mark)
+    if name == "cau-hoi":
+        return questions_chart(view.questions, settings) if view.questions.rows else None
+    raise KeyError(name)
+
+
+def _figure(chart_link: str | None, name: str, query: dict[str, str]) -> str:
+    """An <img> of a chart, loaded after the page (the tables first, on a slow connection)."""
+    if chart_link is None:
+        return ""
+    src = chart_link.format(name=name) + (f"?{urlencode(query)}" if query else "")
+    return (
+        f'<figure class="chart"><img src="{escape(src)}" alt="{escape(CHARTS[name])}" '
+        'loading="lazy" decoding="async"></figure>'
+    )
+
+
 def chosen(
     data: CourseData, agency: str, commune: str, quiz: str
 ) -> tuple[str | None, str | None, str | None]:
@@ -103,6 +138,8 @@ form.loc button { font: inherit; font-weight: bold; padding: 0.6rem 1.4rem; min-
                   border: 0; border-radius: 6px; background: #0072B2; color: #fff; }
 nav.links { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; }
 nav.links a { padding: 0.4rem 0; }
+figure.chart { margin: 1rem 0; }
+figure.chart img { display: block; width: 100%; max-width: 48rem; height: auto; }
 """
 
 
@@ -126,12 +163,15 @@ def view_html(
     made: str,
     full_report: str,
     csv_link: str,
+    chart_link: str | None = None,
 ) -> str:
-    """The filtered report as one page: the form (Cơ quan, Xã, Bài) and the view's tables.
+    """The filtered report as one page: the form (Cơ quan, Xã, Bài), the view's tables and, with
+    `chart_link` (a format with {name}: where view_chart's PNGs are served), its charts.
 
     `data` is the whole course (the form's choices), `made` says when its figures were read,
     `full_report` and `csv_link` (a format with {name}) are the links to the whole report and its CSVs.
     """
+    query = {k: v for k, v in ((AGENCY, view.agency), (COMMUNE, view.commune), (QUIZ, view.quiz)) if v}
     n, done, passed = view.counts
     form = (
         '<form class="loc" method="get" action="" role="search" aria-label="Lọc báo cáo">'
@@ -154,7 +194,10 @@ def view_html(
     if not n:
         body.append("<p>Không có học viên nào ở đây.</p>")
     else:
-        body += [table_html(view.group), table_html(view.quizzes), table_html(view.distribution)]
+        body += [_figure(chart_link, "nhom", query), table_html(view.group), table_html(view.quizzes)]
+        body += [_figure(chart_link, "diem", query), table_html(view.distribution)]
+        if view.questions.rows:
+            body.append(_figure(chart_link, "cau-hoi", query))
         body.append(table_html(view.questions))
         heading = f"Cần nhắc: {escape(view.data.title(view.quiz))}" if view.quiz else "Cần nhắc"
         body.append(f"<h2>{heading}</h2>")
@@ -167,7 +210,6 @@ def view_html(
                 f"<p>{number(len(view.reminders.rows))} học viên cần nhắc. Hãy chọn một cơ quan hoặc một xã "
                 "để xem danh sách từng người.</p>"
             )
-    query = {k: v for k, v in ((AGENCY, view.agency), (COMMUNE, view.commune), (QUIZ, view.quiz)) if v}
     body.append(
         '<nav class="links" aria-label="Tải về">'
         f'<a href="{escape(full_report)}">Báo cáo đầy đủ</a>'
