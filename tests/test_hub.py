@@ -199,14 +199,15 @@ def test_a_grader_that_dies_is_started_again(hub):
 
     (first,) = graders_of(hub)
     os.kill(first, signal.SIGKILL)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 180
     while not ((now := graders_of(hub)) and first not in now):
         assert time.monotonic() < deadline, hub.log_text()[-3000:]
         time.sleep(0.5)
     assert len(now) == 1
     said = hub.log_text()
     assert "Tiến trình chấm bài (canhgiac hub graders) đã dừng (bị dừng bởi tín hiệu SIGKILL)" in said
-    assert "đã khởi động lại" in said
+    assert "khởi động lại sau 1 giây" in said
+    deadline = time.monotonic() + 180  # a new grader starts its nbgrader workers: slow on a busy machine
     while said.count('{"ready": ') < 2:  # the new grader's workers are up
         assert time.monotonic() < deadline, said[-3000:]
         time.sleep(0.5)

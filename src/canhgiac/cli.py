@@ -332,17 +332,17 @@ def _hub_graders(args: argparse.Namespace) -> int:
         health_port=args.health_port,
         health_host=args.health_host,
     )
-    if args.nice:
-        # Below the hub, its proxy and the course service: a learner signing in or handing in is
-        # answered first, a grading waits a moment.  The workers and their kernels inherit it.
-        os.nice(args.nice)
-    grader = Grader(resolve_course(args.course).require_exists(), settings)
     if threading.current_thread() is threading.main_thread():
         # A service manager's stop (systemd, Kubernetes) as Ctrl+C: the claims are let go at once.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         # And Ctrl+C itself, even when started in the background (`cmd &`, nohup, a script's job):
         # such a process inherits SIGINT ignored, and Python then leaves it ignored.
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    if args.nice:
+        # Below the hub, its proxy and the course service: a learner signing in or handing in is
+        # answered first, a grading waits a moment.  The workers and their kernels inherit it.
+        os.nice(args.nice)
+    grader = Grader(resolve_course(args.course).require_exists(), settings)
     grader.run()
     return 0
 

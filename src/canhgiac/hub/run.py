@@ -18,9 +18,10 @@ its own, comes back to it when its parent ends.  Nothing is lost: the hub's stat
 database, every attempt is a folder of the course, and a grading in progress is let go and
 done again at the next start (its lease in the gradebook's queue).
 
-While it runs, the service or a grader that ends by itself is started again, and the log
-says how it ended (its exit code or the signal); one that keeps ending (RESTARTS_IN_WINDOW
-times in RESTART_WINDOW_SECONDS), or the hub ending, stops everything with that reason.
+While it runs, the service or a grader that ends by itself is started again after a pause
+that doubles each time (1, 2, 4, 8, 16 s), and the log says how it ended (its exit code or
+the signal); one that keeps ending (RESTARTS_IN_WINDOW times in RESTART_WINDOW_SECONDS), or
+the hub ending, stops everything with that reason.
 
 Before starting, the roster gets a first trainer when it has none (`canbo01`); the hub's
 database is brought in line with the roster (canhgiac.hub.accounts.sync_roster: demoted
@@ -69,6 +70,7 @@ SERVICE_PORT_WAIT = 180.0
 # seconds; more often than that, a restart would not mend it, and everything stops with the reason.
 RESTARTS_IN_WINDOW = 5
 RESTART_WINDOW_SECONDS = 300.0
+RESTART_PAUSE_SECONDS = 1.0  # before the first restart in the window; doubled for each next one
 # Accounts made in the background: small batches, so that a stop never waits long for one.
 BACKGROUND_BATCH = 20
 
@@ -247,6 +249,7 @@ class Parts:
         self.others: list[subprocess.Popen] = []
         self.how: dict[int, tuple[list[str], dict]] = {}  # pid -> the command and Popen arguments
         self.restarts: dict[str, list[float]] = {}  # part's name -> when it was started again
+        self.due: list[tuple[float, list[str], dict]] = []  # restarts waiting for their pause to end
 
     @property
     def all(self) -> list[subprocess.Popen]:
@@ -287,21 +290,32 @@ class Parts:
         )
         return True
 
-    def restart(self, ended: subprocess.Popen) -> bool:
-        """Start `ended` (the service or a grader) again, unless it is the hub or has ended too often
-        lately (then something is wrong that a restart does not mend: everything stops)."""
+    def restart(self, ended: subprocess.Popen) -> float | None:
+        """Plan to start `ended` (the service or a grader) again; in how many seconds, or None when it
+        is the hub or has ended too often lately (then a restart would not mend it: everything stops).
+
+        The pause doubles with each restart in the window (1, 2, 4, 8, 16 s): a database restarting
+        for half a minute is waited for, not met five times in a row."""
         if ended is self.hub or ended.pid not in self.how:
-            return False
+            return None
         command, kwargs = self.how.pop(ended.pid)
+        self.others.remove(ended)
         name = part_name(command)
         now = time.monotonic()
         recent = [at for at in self.restarts.get(name, []) if now - at < RESTART_WINDOW_SECONDS]
         if len(recent) >= RESTARTS_IN_WINDOW:
-            return False
+            return None
         self.restarts[name] = [*recent, now]
-        self.others.remove(ended)
-        self._launch(command, **kwargs)
-        return True
+        pause = RESTART_PAUSE_SECONDS * 2 ** len(recent)
+        self.due.append((now + pause, command, kwargs))
+        return pause
+
+    def start_due(self) -> None:
+        """Start what `restart` planned, once its pause is over (OSError: it could not be started)."""
+        now = time.monotonic()
+        for planned in [d for d in self.due if d[0] <= now]:
+            self.due.remove(planned)
+            self._launch(planned[1], **planned[2])
 
     @property
     def pids(self) -> frozenset[int]:
@@ -440,11 +454,21 @@ def run(course: Course, port: int, book: Path | None = None) -> int:
             ended = parts.ended()
             if ended is not None:
                 name, status = part_name(ended.args), exit_status(ended.returncode)
-                if not parts.restart(ended):
+                pause = parts.restart(ended)
+                if pause is None:
                     print(f"{name} đã dừng ({status}); dừng các phần còn lại.", file=sys.stderr, flush=True)
                     return 1
-                print(f"{name} đã dừng ({status}); đã khởi động lại.", file=sys.stderr, flush=True)
+                print(
+                    f"{name} đã dừng ({status}); khởi động lại sau {pause:.0f} giây.",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 continue
+            try:
+                parts.start_due()
+            except OSError as exc:  # no process could be made (memory, process limit, folder gone)
+                print(f"Không khởi động lại được một phần: {exc}; dừng các phần còn lại.", file=sys.stderr)
+                return 1
             time.sleep(0.5)
             ticks += 1
             if ticks % 20 == 0:

@@ -179,7 +179,9 @@ def learner_command() -> tuple[list[str], dict[str, str]]:
     """
     import canhgiac
 
-    packages = [*site.getsitepackages(), str(Path(canhgiac.__file__).resolve().parents[1])]
+    # Only the folders there are (site lists lib64 where a venv may have none).
+    packages = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    packages.append(str(Path(canhgiac.__file__).resolve().parents[1]))
     private = [folder for folder in (sys.prefix, *packages) if not readable_by_others(Path(folder))]
     if private:
         log.warning("JupyterLab of learners: their system users cannot read %s", ", ".join(private))

@@ -56,9 +56,9 @@ from canhgiac.course.tables import create_tables
 from canhgiac.course.tables import learner as learner_table
 from canhgiac.course.tables import trainer as trainer_table
 from canhgiac.datafile import DataError
-from canhgiac.report.settings import ReportSettings
-from canhgiac.report.view import AGENCY, COMMUNE, QUIZ, chosen, view_chart, view_html, view_tables
+from canhgiac.report.view import AGENCY, COMMUNE, QUIZ
 from canhgiac.service import receipts
+from canhgiac.service.filtered import FilteredReports
 from canhgiac.service.live_report import LiveReport
 from canhgiac.static_files import cache_control, negotiate
 
@@ -90,8 +90,7 @@ class State:
         self.report = LiveReport(course, self.engine, state / "bao-cao")
         self._people: dict[str, tuple[float, Learner | None]] = {}
         self._quizzes: tuple[tuple, dict] = ((), {})
-        self._views: dict[tuple, object] = {}  # filtered views, pages, charts of the last report
-        self.drawing = Lock()
+        self.filtered = FilteredReports(course)  # report/loc and its charts, on a thread of their own
 
     def person(self, user_name: str) -> Learner | None:
         """The roster entry of a hub user (a lower-case learner ID), or None; kept ROSTER_MAX_AGE seconds.
@@ -139,6 +138,7 @@ class State:
 
     def close(self) -> None:
         self.report.close()
+        self.filtered.close()
 
 
 class Base(HubOAuthenticated, web.RequestHandler):
@@ -444,72 +444,13 @@ class ReportCsvHandler(ReportHandler):
         await super().get(f"{name}.csv")
 
 
-# How many filtered views (and their pages and charts) are kept for the last report built.
-VIEWS_KEPT = 32
-
-
-def _cached(state: State, built, key: tuple, make):
-    """state._views[key] for the last report built, made once; older reports' entries dropped."""
-    found = state._views.get(key)
-    if found is None:
-        if len(state._views) > VIEWS_KEPT or any(k[0] != built.folder for k in state._views):
-            state._views = {}
-        found = state._views[key] = make()
-    return found
-
-
-def filtered_view(state: State, built, agency: str, commune: str, quiz: str):
-    """The last report's figures for the chosen agency, commune and quiz (report.view), and the choice."""
-    picked = chosen(built.data, agency, commune, quiz)
-    course = state.course
-
-    def make():
-        return view_tables(built.data, course.rules, course.settings(ReportSettings), *picked)
-
-    return _cached(state, built, (built.folder, "view", *picked), make), picked
-
-
-def filtered_page(state: State, built, agency: str, commune: str, quiz: str) -> str:
-    """report/loc: the filtered view as a page, its charts as images of report/loc/bieu-do/."""
-    view, picked = filtered_view(state, built, agency, commune, quiz)
-    course = state.course
-
-    def make():
-        settings = course.settings(ReportSettings)
-        return view_html(
-            built.data,
-            view,
-            course.rules,
-            title=settings.course_title,
-            made=built.made(course),
-            full_report="./",
-            csv_link="../api/report/{name}.csv",
-            chart_link="loc/bieu-do/{name}.png",
-        )
-
-    return _cached(state, built, (built.folder, "page", *picked), make)
-
-
-def filtered_chart(state: State, built, name: str, agency: str, commune: str, quiz: str) -> bytes | None:
-    """report/loc/bieu-do/<name>.png: one chart of the filtered view (None: nothing to draw)."""
-    view, picked = filtered_view(state, built, agency, commune, quiz)
-    course = state.course
-
-    def make():
-        # matplotlib's settings (rc_context) are global: one chart drawn at a time.
-        with state.drawing:
-            return view_chart(view, name, course.rules, course.settings(ReportSettings)) or b""
-
-    return _cached(state, built, (built.folder, name, *picked), make) or None
-
-
 class ReportFilterHandler(Base):
     @web.authenticated
     async def get(self):
         self.require_trainer()
         built = await self.state.report.latest()
         args = [self.get_query_argument(name, "")[:256] for name in (AGENCY, COMMUNE, QUIZ)]
-        page = await self.state.run(filtered_page, self.state, built, *args)
+        page = await self.state.filtered.page(built, *args)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(page)
@@ -521,7 +462,7 @@ class ReportChartHandler(Base):
         self.require_trainer()
         built = await self.state.report.latest()
         args = [self.get_query_argument(arg, "")[:256] for arg in (AGENCY, COMMUNE, QUIZ)]
-        png = await self.state.run(filtered_chart, self.state, built, name, *args)
+        png = await self.state.filtered.chart(built, name, *args)
         if png is None:
             raise Refusal(404, "Không có biểu đồ này cho lựa chọn đã lọc.")
         self.set_header("Content-Type", "image/png")
