@@ -105,9 +105,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The whole suite, as CI runs it.
+# The whole suite, as CI runs it; the slowest tests listed at the end (the suite must stay under 20 min).
 test: test-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 # The fast tier, for the edit-test loop: no Chromium, PostgreSQL, JupyterLab, kernel, nbgrader
 # command or book build (the marks in pyproject.toml; tests/conftest.py adds them); under a minute.
