@@ -117,3 +117,46 @@ def test_a_filtered_view_holds_the_reports_rows_of_its_learners(course):
     for name, words in CHARTS.items():
         assert f'src="bieu-do/{name}.png?{escape(query)}"' in page and f'alt="{escape(words)}"' in page
         assert view_chart(view, name, rules, settings)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_report_builder_ends_with_a_service_killed_before_it_started(course, tmp_path):
+    """When the service ends at once after starting its report builder (killed, or a failed start),
+    does the builder process end too, rather than wait for work forever?"""
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    marker = f"CANHGIAC_TEST_BUILDER={uuid.uuid4().hex}".encode()
+    code = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from canhgiac.course import Course\n"
+        "from canhgiac.service.live_report import LiveReport\n"
+        "LiveReport(Course(Path(sys.argv[1])), None, Path(sys.argv[2]))\n"
+        "os._exit(0)  # gone at once, as a service killed outright\n"
+    )
+    env = {**os.environ, marker.decode().split("=")[0]: marker.decode().split("=")[1]}
+    subprocess.run(
+        [sys.executable, "-c", code, str(course.root), str(tmp_path / "bao-cao")], env=env, check=True
+    )
+
+    def builders() -> list[int]:
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/environ", "rb") as stream:
+                        if marker in stream.read().split(b"\0"):
+                            found.append(int(entry))
+                except OSError:
+                    pass
+        return found
+
+    deadline = time.monotonic() + 30
+    while (left := builders()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for pid in left:
+        os.kill(pid, 9)
+    assert left == [], "the report builder outlived its service"

@@ -123,14 +123,18 @@ def build(course: Course, folder: Path, made: str) -> CourseData:
 
 
 def warm() -> None:
-    """In the builder process, when the service starts: the imports, so that the first report waits only for itself.
-
-    And a watch: the builder ends with the service, even one killed outright (SIGKILL, a failed
-    start), which never told it to stop.
-    """
+    """In the builder process, when the service starts: the imports, so that the first report waits only for itself."""
     import canhgiac.report.write  # noqa: F401  (matplotlib, openpyxl, the course's reading)
 
-    parent = os.getppid()
+
+def watch_parent(parent: int) -> None:
+    """In the builder process, before any work: it ends with the service, even one killed outright
+    (SIGKILL, a failed start) that never told it to stop.
+
+    Started as the pool's initializer, with the service's pid: a service that ends before the builder
+    has started still ends it.  (As a task, the watch never ran then: the builder waited for work
+    forever on a queue whose other end it holds itself.)
+    """
 
     def orphaned() -> None:
         while os.getppid() == parent:
@@ -165,7 +169,12 @@ class LiveReport:
     def _builder(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # "spawn": the service has threads (HubOAuth's, the executor's), which fork would copy half-way.
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def close(self) -> None:
